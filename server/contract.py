@@ -1,0 +1,34 @@
+"""Values that both halves of the project rely on: the stacks import them, the server serves them.
+
+Dependency-free on purpose: `stacks/` imports this module without pulling in FastMCP or httpx,
+and the container image carries it with the rest of `server/`.
+"""
+
+from typing import Final
+
+#: Port the server listens on inside the container; the ALB target group forwards here.
+CONTAINER_PORT: Final = 8000
+#: Streamable HTTP MCP endpoint, served at exactly this path (no trailing-slash redirect).
+MCP_PATH: Final = "/mcp"
+#: Liveness endpoint: GET and HEAD, 200, no upstream call, no auth, no Host check.
+HEALTH_PATH: Final = "/health"
+
+#: Main stack; its name is part of the log group name, so it never changes.
+MAIN_STACK_NAME: Final = "McpServerAmazonECSStack"
+#: Bootstrap stack that owns the Terraform state bucket.
+STATE_BACKEND_STACK_NAME: Final = "McpServerStateBackend"
+#: CloudWatch log group of the service's containers.
+LOG_GROUP_NAME: Final = f"/aws/ecs/{MAIN_STACK_NAME}"
+
+
+class EnvVar:
+    """Names of the environment variables the server reads (its whole configuration surface)."""
+
+    HOST: Final = "MCP_HOST"
+    PORT: Final = "MCP_PORT"
+    WORKERS: Final = "MCP_WORKERS"
+    AUTH_TOKEN: Final = "MCP_AUTH_TOKEN"
+    ALLOWED_ORIGINS: Final = "MCP_ALLOWED_ORIGINS"
+    NWS_API_BASE_URL: Final = "NWS_API_BASE_URL"
+    NWS_USER_AGENT: Final = "NWS_USER_AGENT"
+    LOG_LEVEL: Final = "LOG_LEVEL"
