@@ -32,3 +32,7 @@ class EnvVar:
     NWS_API_BASE_URL: Final = "NWS_API_BASE_URL"
     NWS_USER_AGENT: Final = "NWS_USER_AGENT"
     LOG_LEVEL: Final = "LOG_LEVEL"
+
+#: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
+#: is set above this so ECS does not SIGKILL a draining server.
+SHUTDOWN_GRACE_SECONDS: Final = 20
