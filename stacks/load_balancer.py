@@ -1,0 +1,123 @@
+"""Internet-facing Application Load Balancer in front of the service's tasks."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.lb import Lb
+from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    path: str
+    interval_seconds: int
+    timeout_seconds: int
+    healthy_threshold: int = 2
+    unhealthy_threshold: int = 2
+    matcher: str = "200"
+
+
+@dataclass(frozen=True)
+class LoadBalancerProps:
+    name: str
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    ingress_cidrs: Sequence[str]
+    target_port: int
+    health_check: HealthCheck
+    idle_timeout_seconds: int
+    deregistration_delay_seconds: int
+
+
+def _rule_id(prefix: str, port: int, cidr: str) -> str:
+    return f"{prefix}_{port}_from_{re.sub(r'[^0-9a-zA-Z]+', '_', cidr).strip('_')}"
+
+
+class LoadBalancer(Construct):
+    """ALB, its security group, the target group (ip targets) and the :80 listener."""
+
+    def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
+        super().__init__(scope, id_)
+        name = props.name
+
+        self.security_group = SecurityGroup(
+            self,
+            "alb_sg",
+            name=f"{name}-alb",
+            description="MCP server load balancer: listeners open to the configured CIDRs",
+            vpc_id=props.vpc_id,
+            tags={"Name": f"{name}-alb"},
+        )
+        self.listener_ports = (80,)
+        for port in self.listener_ports:
+            for cidr in props.ingress_cidrs:
+                is_v6 = isinstance(ipaddress.ip_network(cidr), ipaddress.IPv6Network)
+                VpcSecurityGroupIngressRule(
+                    self,
+                    _rule_id("ingress", port, cidr),
+                    security_group_id=self.security_group.id,
+                    description=f"Listener :{port} from {cidr}",
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=None if is_v6 else cidr,
+                    cidr_ipv6=cidr if is_v6 else None,
+                )
+
+        self.alb = Lb(
+            self,
+            "alb",
+            name=name,
+            internal=False,
+            load_balancer_type="application",
+            subnets=list(props.subnet_ids),
+            security_groups=[self.security_group.id],
+            # Malformed headers are dropped rather than forwarded to the server.
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            # Streamable HTTP may hold a response open (SSE) while a tool runs; 60 s cuts it short.
+            idle_timeout=props.idle_timeout_seconds,
+            enable_deletion_protection=False,
+            enable_http2=True,
+        )
+
+        check = props.health_check
+        self.target_group = LbTargetGroup(
+            self,
+            "target_group",
+            name=f"{name}-tasks",
+            port=props.target_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=props.vpc_id,
+            # Calls are short and the server drains on SIGTERM: no need for the 300 s default.
+            deregistration_delay=str(props.deregistration_delay_seconds),
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=check.path,
+                protocol="HTTP",
+                port="traffic-port",
+                interval=check.interval_seconds,
+                timeout=check.timeout_seconds,
+                healthy_threshold=check.healthy_threshold,
+                unhealthy_threshold=check.unhealthy_threshold,
+                matcher=check.matcher,
+            ),
+        )
+
+        self.listener = LbListener(
+            self,
+            "http_listener",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+        )

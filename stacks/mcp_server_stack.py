@@ -1,0 +1,213 @@
+"""McpServerStack: composes the constructs into the deployable stack, with outputs and backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from server import __version__ as server_version
+from server.contract import LOG_GROUP_NAME, MCP_PATH, SHUTDOWN_GRACE_SECONDS, EnvVar
+
+from .aws_context import AwsContext
+from .base import ReadableStack
+from .capacity import CapacityProps, EcsCapacity
+from .config import PROJECT_ROOT, InfraConfig
+from .image import ContainerImage, ImageProps
+from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
+from .network import Network, NetworkProps
+from .observability import Observability, ObservabilityProps
+from .service import McpService, ServiceProps
+from .source_hash import image_source_hash
+
+
+def provider_for(stack: TerraformStack, config: InfraConfig) -> AwsProvider:
+    """The AWS provider with the project's default tags on every resource."""
+    return AwsProvider(
+        stack,
+        "aws",
+        region=config.region,
+        default_tags=[
+            AwsProviderDefaultTags(
+                tags={
+                    "project": "mcp-server-amazon-ecs",
+                    "stack": stack.node.id,
+                    "managed-by": "cdktf",
+                    **config.tags,
+                }
+            )
+        ],
+    )
+
+
+def configure_backend(stack: TerraformStack, config: InfraConfig) -> None:
+    """S3 state (encrypted, S3-native locking) when a state bucket is configured, else local."""
+    name = stack.node.id
+    if config.state_bucket is None:
+        LocalBackend(stack, path=f"terraform.{name}.tfstate")
+        return
+    S3Backend(
+        stack,
+        bucket=config.state_bucket,
+        key=f"{name}/terraform.tfstate",
+        region=config.state_bucket_region or config.region,
+        encrypt=True,
+    )
+    # cdktf 0.21's S3Backend predates these arguments of Terraform >= 1.10's S3 backend.
+    stack.add_override("terraform.backend.s3.use_lockfile", True)
+    if config.state_bucket_path_style:
+        stack.add_override("terraform.backend.s3.use_path_style", True)
+
+
+class McpServerStack(ReadableStack):
+    """The MCP server on ECS (EC2, arm64) behind an internet-facing ALB."""
+
+    def __init__(
+        self, scope: Construct, id_: str, config: InfraConfig, project_root: Path = PROJECT_ROOT
+    ) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        name = config.name
+        provider_for(self, config)
+        configure_backend(self, config)
+        aws = AwsContext.lookup(self)
+
+        public_cidrs, private_cidrs = config.subnet_cidrs
+        self.network = Network(
+            self,
+            "network",
+            NetworkProps(
+                name=name,
+                vpc_cidr=config.vpc_cidr,
+                public_subnet_cidrs=public_cidrs,
+                private_subnet_cidrs=private_cidrs,
+                nat_gateway_per_az=config.nat_gateway_per_az,
+            ),
+        )
+
+        self.capacity = EcsCapacity(
+            self,
+            "capacity",
+            CapacityProps(
+                name=name,
+                aws=aws,
+                vpc_id=self.network.vpc.id,
+                subnet_ids=self.network.private_subnet_ids,
+                instance_type=config.instance_type,
+                ami_ssm_parameter=config.ami_ssm_parameter,
+                root_volume_size_gib=config.root_volume_size_gib,
+                min_size=config.instance_min_count,
+                max_size=config.instance_max_count,
+            ),
+        )
+
+        self.image = ContainerImage(
+            self,
+            "image",
+            ImageProps(
+                name=name,
+                source_hash=image_source_hash(project_root),
+                retention_count=config.image_retention_count,
+                force_delete=config.ecr_force_delete,
+                prebuilt_uri=config.image_uri,
+            ),
+        )
+
+        self.observability = Observability(
+            self,
+            "observability",
+            ObservabilityProps(log_group_name=LOG_GROUP_NAME, log_retention_days=config.log_retention_days),
+        )
+
+        self.load_balancer = LoadBalancer(
+            self,
+            "load_balancer",
+            LoadBalancerProps(
+                name=name,
+                vpc_id=self.network.vpc.id,
+                subnet_ids=self.network.public_subnet_ids,
+                ingress_cidrs=config.alb_ingress_cidrs,
+                target_port=config.container_port,
+                health_check=HealthCheck(
+                    path=config.health_check_path,
+                    interval_seconds=config.health_check_interval_seconds,
+                    timeout_seconds=config.health_check_timeout_seconds,
+                ),
+                idle_timeout_seconds=config.alb_idle_timeout_seconds,
+                deregistration_delay_seconds=config.deregistration_delay_seconds,
+            ),
+        )
+
+        self.service = McpService(
+            self,
+            "service",
+            ServiceProps(
+                name=name,
+                aws=aws,
+                vpc_id=self.network.vpc.id,
+                subnet_ids=self.network.private_subnet_ids,
+                cluster_id=self.capacity.cluster.id,
+                capacity_provider_name=self.capacity.capacity_provider.name,
+                log_group=self.observability.log_group,
+                image_uri=self.image.image_uri,
+                image_repository_arn=self._image_repository_arn(aws),
+                cpu=config.task_cpu,
+                memory_mib=config.task_memory_mib,
+                desired_count=config.desired_task_count,
+                container_port=config.container_port,
+                health_check_path=config.health_check_path,
+                health_check_grace_period_seconds=config.health_check_grace_period_seconds,
+                stop_timeout_seconds=SHUTDOWN_GRACE_SECONDS + 10,
+                environment=self._server_environment(),
+                target_group_arn=self.load_balancer.target_group.arn,
+                load_balancer_security_group_id=self.load_balancer.security_group.id,
+                image_build=self.image.build,
+                service_depends_on=[self.load_balancer.listener, self.capacity.cluster_capacity_providers],
+            ),
+        )
+
+        self._outputs()
+
+    def _image_repository_arn(self, aws: AwsContext) -> str | None:
+        if self.image.repository is not None:
+            return self.image.repository.arn
+        ecr = self.config.prebuilt_ecr_repository
+        if ecr is None:
+            return None
+        account, region, repository = ecr
+        return f"arn:{aws.partition}:ecr:{region}:{account}:repository/{repository}"
+
+    def _server_environment(self) -> dict[str, str]:
+        """The server's environment contract (server/contract.py), filled from the config."""
+        config = self.config
+        environment = {
+            EnvVar.HOST: "0.0.0.0",  # noqa: S104 - inside the task's own network namespace
+            EnvVar.PORT: str(config.container_port),
+            EnvVar.WORKERS: str(config.server_workers),
+            EnvVar.LOG_LEVEL: config.log_level,
+        }
+        if config.nws_contact is not None:
+            environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"
+        return environment
+
+    def _outputs(self) -> None:
+        alb = self.load_balancer.alb
+        outputs: dict[str, tuple[str, str]] = {
+            "alb_dns_name": (alb.dns_name, "DNS name of the load balancer"),
+            "mcp_url": (f"http://{alb.dns_name}{MCP_PATH}", "MCP endpoint (streamable HTTP) for clients"),
+            "cluster_name": (self.capacity.cluster.name, "ECS cluster name"),
+            "service_name": (self.service.service.name, "ECS service name"),
+            "listener_arn": (self.load_balancer.listener.arn, "ARN of the load balancer's listener"),
+            "vpc_id": (self.network.vpc.id, "VPC ID"),
+            "log_group_name": (self.observability.log_group.name, "CloudWatch log group of the containers"),
+        }
+        if self.image.repository is not None:
+            outputs["ecr_repository_url"] = (
+                self.image.repository.repository_url,
+                "ECR repository of the image",
+            )
+        outputs["image_uri"] = (self.image.image_uri, "Image the service runs")
+        for output_id, (value, description) in outputs.items():
+            TerraformOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,262 @@
+"""The ECS service running the MCP server: roles, task definition, task security group, service.
+
+Rolling deploys on the defaults: one 4 GiB task fills a c6g.xlarge, so the replacement task cannot
+start next to the old one. The service keeps 100% healthy and allows 200%; the new task waits in
+PROVISIONING, the capacity provider's managed scaling adds a second instance (max size 2), the new
+task starts there, the old one drains, and managed scaling removes the spare instance later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatementCondition
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceCapacityProviderStrategy,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration,
+    EcsServiceOrderedPlacementStrategy,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition, EcsTaskDefinitionRuntimePlatform
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from .aws_context import AwsContext
+from .iam import Allow, policy_document, service_trust_policy
+
+CONTAINER_NAME = "mcp-server"
+#: Non-root user the container runs as, whatever the image's default (matches server/Dockerfile).
+CONTAINER_USER = "10001:10001"
+
+
+@dataclass(frozen=True)
+class ServiceProps:
+    name: str
+    aws: AwsContext
+    vpc_id: str
+    subnet_ids: Sequence[str]
+    cluster_id: str
+    capacity_provider_name: str
+    log_group: CloudwatchLogGroup
+    image_uri: str
+    #: ECR repository ARN the execution role may pull from (None: a public or non-ECR registry).
+    image_repository_arn: str | None
+    cpu: int
+    memory_mib: int
+    desired_count: int
+    container_port: int
+    health_check_path: str
+    health_check_grace_period_seconds: int
+    #: Seconds between SIGTERM and SIGKILL when ECS stops the container.
+    stop_timeout_seconds: int
+    environment: Mapping[str, str]
+    target_group_arn: str
+    load_balancer_security_group_id: str
+    #: The image build step the task definition waits for (None with a prebuilt image).
+    image_build: ITerraformDependable | None = None
+    #: Resources the service must wait for (the listener, the cluster's capacity providers).
+    service_depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+
+
+class McpService(Construct):
+    def __init__(self, scope: Construct, id_: str, props: ServiceProps) -> None:
+        super().__init__(scope, id_)
+        name = props.name
+        aws = props.aws
+
+        # Confused-deputy guard: only ECS tasks of this account may assume the task roles.
+        ecs_in_this_account = [
+            DataAwsIamPolicyDocumentStatementCondition(
+                test="StringEquals", variable="aws:SourceAccount", values=[aws.account_id]
+            ),
+            DataAwsIamPolicyDocumentStatementCondition(
+                test="ArnLike",
+                variable="aws:SourceArn",
+                values=[f"arn:{aws.partition}:ecs:{aws.region}:{aws.account_id}:*"],
+            ),
+        ]
+        trust = service_trust_policy(self, "tasks_trust", "ecs-tasks.amazonaws.com", ecs_in_this_account)
+
+        self.execution_role = IamRole(
+            self,
+            "execution_role",
+            name=f"{name}-task-execution",
+            description="ECS agent for the MCP server tasks: pull the image, write logs.",
+            assume_role_policy=trust.json,
+        )
+        pull_and_log = [
+            # GetAuthorizationToken has no resource-level permissions: "*" is the only valid resource.
+            Allow("EcrLogin", ["ecr:GetAuthorizationToken"], ["*"]),
+            Allow(
+                "WriteLogs",
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [f"{props.log_group.arn}:log-stream:*"],
+            ),
+        ]
+        if props.image_repository_arn is not None:
+            pull_and_log.insert(
+                1,
+                Allow(
+                    "PullServerImage",
+                    ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                    [props.image_repository_arn],
+                ),
+            )
+        IamRolePolicy(
+            self,
+            "execution_policy",
+            name="pull-image-write-logs",
+            role=self.execution_role.id,
+            policy=policy_document(self, "execution_permissions", pull_and_log).json,
+        )
+
+        # The server itself calls only the public NWS API: its role carries no permissions.
+        self.task_role = IamRole(
+            self,
+            "task_role",
+            name=f"{name}-task",
+            description="MCP server containers (no AWS permissions needed).",
+            assume_role_policy=trust.json,
+        )
+
+        self.task_definition = EcsTaskDefinition(
+            self,
+            "task_definition",
+            family=name,
+            network_mode="awsvpc",
+            requires_compatibilities=["EC2"],
+            cpu=str(props.cpu),
+            memory=str(props.memory_mib),
+            runtime_platform=EcsTaskDefinitionRuntimePlatform(
+                operating_system_family="LINUX", cpu_architecture="ARM64"
+            ),
+            execution_role_arn=self.execution_role.arn,
+            task_role_arn=self.task_role.arn,
+            container_definitions=json.dumps([self._container(props)], sort_keys=True),
+            depends_on=[props.image_build] if props.image_build is not None else None,
+        )
+
+        self.security_group = SecurityGroup(
+            self,
+            "task_sg",
+            name=f"{name}-tasks",
+            description="MCP server tasks: the container port from the load balancer only",
+            vpc_id=props.vpc_id,
+            tags={"Name": f"{name}-tasks"},
+        )
+        VpcSecurityGroupIngressRule(
+            self,
+            "task_from_alb",
+            security_group_id=self.security_group.id,
+            description="Container port from the load balancer",
+            ip_protocol="tcp",
+            from_port=props.container_port,
+            to_port=props.container_port,
+            referenced_security_group_id=props.load_balancer_security_group_id,
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "task_https_out",
+            security_group_id=self.security_group.id,
+            description="HTTPS to the NWS API (through the NAT gateway)",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "alb_to_tasks",
+            security_group_id=props.load_balancer_security_group_id,
+            description="Load balancer to the tasks' container port",
+            ip_protocol="tcp",
+            from_port=props.container_port,
+            to_port=props.container_port,
+            referenced_security_group_id=self.security_group.id,
+        )
+
+        self.service = EcsService(
+            self,
+            "service",
+            name=name,
+            cluster=props.cluster_id,
+            task_definition=self.task_definition.arn,
+            desired_count=props.desired_count,
+            capacity_provider_strategy=[
+                EcsServiceCapacityProviderStrategy(
+                    capacity_provider=props.capacity_provider_name, weight=1, base=0
+                )
+            ],
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=list(props.subnet_ids),
+                security_groups=[self.security_group.id],
+                assign_public_ip=False,
+            ),
+            load_balancer=[
+                EcsServiceLoadBalancer(
+                    target_group_arn=props.target_group_arn,
+                    container_name=CONTAINER_NAME,
+                    container_port=props.container_port,
+                )
+            ],
+            health_check_grace_period_seconds=props.health_check_grace_period_seconds,
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            # A release whose tasks never turn healthy is rolled back instead of retried forever.
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            ordered_placement_strategy=[
+                EcsServiceOrderedPlacementStrategy(type="spread", field="attribute:ecs.availability-zone"),
+            ],
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            depends_on=list(props.service_depends_on),
+        )
+
+    @staticmethod
+    def _container(props: ServiceProps) -> dict[str, object]:
+        health_url = f"http://127.0.0.1:{props.container_port}{props.health_check_path}"
+        return {
+            "name": CONTAINER_NAME,
+            "image": props.image_uri,
+            "essential": True,
+            "user": CONTAINER_USER,
+            "readonlyRootFilesystem": True,
+            "stopTimeout": props.stop_timeout_seconds,
+            "portMappings": [
+                {"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}
+            ],
+            "environment": [{"name": k, "value": v} for k, v in sorted(props.environment.items())],
+            "healthCheck": {
+                "command": [
+                    "CMD",
+                    "python",
+                    "-c",
+                    f"import urllib.request; urllib.request.urlopen('{health_url}', timeout=2)",
+                ],
+                "interval": 10,
+                "timeout": 3,
+                "retries": 3,
+                "startPeriod": 15,
+            },
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": props.log_group.name,
+                    "awslogs-region": props.aws.region,
+                    "awslogs-stream-prefix": "mcp",
+                },
+            },
+            "mountPoints": [],
+            "volumesFrom": [],
+            "systemControls": [],
+        }
