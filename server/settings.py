@@ -1,0 +1,217 @@
+"""ServerSettings: the server's whole configuration, read once from the environment and validated.
+
+Every field is read from the variable named in `server.contract.EnvVar`; a bad value stops the server
+at start with a message naming that variable (see `server.__main__`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from server import __version__
+from server.contract import CONTAINER_PORT, SHUTDOWN_GRACE_SECONDS, EnvVar
+
+#: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
+DEFAULT_USER_AGENT: Final = (
+    f"mcp-weather-server/{__version__} (operator: set {EnvVar.NWS_USER_AGENT} to include a contact email)"
+)
+
+#: Upper bound of one tool call. Equal to the shutdown grace period, so a call in flight when SIGTERM
+#: arrives always finishes before the server exits.
+TOOL_TIMEOUT_SECONDS: Final = float(SHUTDOWN_GRACE_SECONDS)
+
+#: get_forecast makes up to two upstream requests in a row (point, then forecast), each within one
+#: retry budget; both budgets together stay under the tool timeout.
+UPSTREAM_REQUESTS_PER_CALL: Final = 2
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
+_HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9\-]{1,63})*$"
+)
+_MIN_TOKEN_LENGTH: Final = 16
+
+
+def normalize_origin(origin: str) -> str | None:
+    """`scheme://host[:port]` in canonical form (lower case, default port dropped), or None if invalid."""
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+class ServerSettings(BaseSettings):
+    """Typed view of the environment contract (names in `server.contract.EnvVar`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, validate_default=True)
+
+    host: str = Field(
+        "127.0.0.1",
+        validation_alias=EnvVar.HOST,
+        description="Interface to bind; the image sets 0.0.0.0.",
+    )
+    port: int = Field(CONTAINER_PORT, ge=1, le=65535, validation_alias=EnvVar.PORT)
+    workers: int = Field(1, ge=1, le=64, validation_alias=EnvVar.WORKERS)
+    auth_token: SecretStr | None = Field(None, validation_alias=EnvVar.AUTH_TOKEN)
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias=EnvVar.ALLOWED_ORIGINS)
+    nws_api_base_url: str = Field("https://api.weather.gov", validation_alias=EnvVar.NWS_API_BASE_URL)
+    nws_user_agent: str = Field(DEFAULT_USER_AGENT, validation_alias=EnvVar.NWS_USER_AGENT)
+    log_level: LogLevel = Field("INFO", validation_alias=EnvVar.LOG_LEVEL)
+
+    cache_enabled: bool = Field(True, validation_alias=EnvVar.NWS_CACHE_ENABLED)
+    points_ttl_seconds: float = Field(
+        6 * 3600, gt=0, le=7 * 86400, validation_alias=EnvVar.NWS_POINTS_TTL_SECONDS
+    )
+    forecast_ttl_min_seconds: float = Field(
+        60, ge=0, le=6 * 3600, validation_alias=EnvVar.NWS_FORECAST_TTL_MIN_SECONDS
+    )
+    forecast_ttl_max_seconds: float = Field(
+        1800, ge=0, le=6 * 3600, validation_alias=EnvVar.NWS_FORECAST_TTL_MAX_SECONDS
+    )
+    alerts_ttl_seconds: float = Field(30, ge=0, le=60, validation_alias=EnvVar.NWS_ALERTS_TTL_SECONDS)
+    stale_window_seconds: float = Field(900, ge=0, le=86400, validation_alias=EnvVar.NWS_STALE_WINDOW_SECONDS)
+    cache_max_entries: int = Field(2048, ge=1, le=1_000_000, validation_alias=EnvVar.NWS_CACHE_MAX_ENTRIES)
+
+    connect_timeout_seconds: float = Field(
+        3.0, gt=0, le=30, validation_alias=EnvVar.NWS_CONNECT_TIMEOUT_SECONDS
+    )
+    read_timeout_seconds: float = Field(6.0, gt=0, le=60, validation_alias=EnvVar.NWS_READ_TIMEOUT_SECONDS)
+    retry_attempts: int = Field(3, ge=1, le=10, validation_alias=EnvVar.NWS_RETRY_ATTEMPTS)
+    retry_budget_seconds: float = Field(8.0, gt=0, validation_alias=EnvVar.NWS_RETRY_BUDGET_SECONDS)
+    retry_backoff_seconds: float = Field(0.25, gt=0, le=5, validation_alias=EnvVar.NWS_RETRY_BACKOFF_SECONDS)
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, value: str) -> str:
+        value = value.strip()
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME_RE.match(value):
+                raise ValueError("must be an IP address or a host name, e.g. 0.0.0.0 or 127.0.0.1") from None
+        return value
+
+    @field_validator("auth_token", mode="before")
+    @classmethod
+    def _check_token(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            return None  # unset or empty: auth off
+        if not isinstance(value, str):
+            return value
+        if not _TOKEN_RE.match(value):
+            raise ValueError(
+                "must be a bearer token of letters, digits and -._~+/ (no spaces or quotes);"
+                " generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            )
+        if len(value) < _MIN_TOKEN_LENGTH:
+            raise ValueError(f"is too short to be a secret: use at least {_MIN_TOKEN_LENGTH} characters")
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        origins = []
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            normalized = normalize_origin(item)
+            if normalized is None:
+                raise ValueError(
+                    f"{item!r} is not an origin: use a comma-separated list of scheme://host[:port],"
+                    " e.g. https://app.example.com,http://localhost:6274 (wildcards are not accepted)"
+                )
+            origins.append(normalized)
+        return tuple(dict.fromkeys(origins))
+
+    @field_validator("nws_api_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        try:
+            url = HttpUrl(value.strip())
+        except ValidationError:
+            raise ValueError("must be an http(s) URL such as https://api.weather.gov") from None
+        if url.query or url.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return str(url).rstrip("/")
+
+    @field_validator("nws_user_agent")
+    @classmethod
+    def _check_user_agent(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be empty: NWS rejects anonymous clients (403)")
+        if len(value) > 256 or not all(" " <= ch <= "~" for ch in value):
+            raise ValueError("must be printable ASCII of at most 256 characters")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ServerSettings:
+        if self.forecast_ttl_min_seconds > self.forecast_ttl_max_seconds:
+            raise ValueError(
+                f"{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS} ({self.forecast_ttl_min_seconds:g}) must not exceed"
+                f" {EnvVar.NWS_FORECAST_TTL_MAX_SECONDS} ({self.forecast_ttl_max_seconds:g})"
+            )
+        limit = TOOL_TIMEOUT_SECONDS / UPSTREAM_REQUESTS_PER_CALL
+        if self.retry_budget_seconds >= limit:
+            raise ValueError(
+                f"{EnvVar.NWS_RETRY_BUDGET_SECONDS} ({self.retry_budget_seconds:g}) must be below {limit:g}:"
+                f" a forecast makes {UPSTREAM_REQUESTS_PER_CALL} upstream requests within the"
+                f" {TOOL_TIMEOUT_SECONDS:g} s tool timeout"
+            )
+        return self
+
+    @property
+    def uses_default_user_agent(self) -> bool:
+        """True when the operator has not set an identifying User-Agent with a contact."""
+        return self.nws_user_agent == DEFAULT_USER_AGENT
+
+    @property
+    def binds_loopback(self) -> bool:
+        """True when the server listens on a loopback address only (a local run)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line per problem, each naming the environment variable, for a start-up failure message."""
+    lines = []
+    for item in error.errors(include_url=False):
+        name = ".".join(str(part) for part in item["loc"]) or "configuration"
+        message = item["msg"].removeprefix("Value error, ")
+        given = item.get("input")
+        shown = ""
+        if isinstance(given, str) and name != EnvVar.AUTH_TOKEN:
+            shown = f" (got {given!r})"
+        lines.append(f"{name}: {message}{shown}")
+    return "\n".join(lines)
