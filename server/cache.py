@@ -1,0 +1,119 @@
+"""An in-process response cache: per-entry TTL, bounded size, request coalescing, stale-if-error.
+
+Storage and eviction are cachetools' `TLRUCache` (each entry carries its own expiry, the least
+recently used entry goes first when full). What no caching library offers for asyncio is written
+here: concurrent misses for one key share a single fetch, and an entry past its freshness is kept
+for a bounded stale window so it can be served when the upstream fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from cachetools import TLRUCache
+
+V = TypeVar("V")
+
+#: hit: fresh entry; miss: fetched now; coalesced: shared another caller's in-flight fetch;
+#: stale: the fetch failed and an older entry within the stale window was served;
+#: bypass: caching is disabled.
+CacheStatus = Literal["hit", "miss", "coalesced", "stale", "bypass"]
+
+
+class StaleAllowed(Exception):
+    """Mixin marker: a failure after which serving a stale entry is better than failing the call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[V]):
+    """A cached value and the wall-clock time it was fetched."""
+
+    value: V
+    fetched_at: float  # time.time() when fetched: shown to users
+    fresh_until: float  # on the cache's monotonic clock
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Generic[V]):
+    """What `get` returns: the value, where it came from, and when it was fetched."""
+
+    value: V
+    status: CacheStatus
+    fetched_at: float
+
+
+#: A fetch returns the value and how many seconds it stays fresh (0: do not keep it).
+Fetch = Callable[[], Awaitable[tuple[V, float]]]
+
+
+class ResponseCache(Generic[V]):
+    """Cache for one kind of upstream answer (points, forecasts or alerts)."""
+
+    def __init__(
+        self,
+        *,
+        maxsize: int,
+        stale_window: float,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._enabled = enabled
+        self._stale_window = stale_window
+        self._clock = clock
+        self._entries: TLRUCache[Hashable, Entry[V]] = TLRUCache(
+            maxsize=maxsize, ttu=self._expiry, timer=clock
+        )
+        self._inflight: dict[Hashable, asyncio.Task[Entry[V]]] = {}
+
+    def _expiry(self, _key: Hashable, entry: Entry[V], _now: float) -> float:
+        # Kept past freshness for the stale window, then dropped by the TLRU cache.
+        return entry.fresh_until + self._stale_window
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Drop every entry (in-flight fetches finish and store their result)."""
+        self._entries.clear()
+
+    async def get(self, key: Hashable, fetch: Fetch[V]) -> Lookup[V]:
+        """The value for `key`: fresh from the cache, or fetched once however many callers ask at once."""
+        if not self._enabled:
+            value, _ttl = await fetch()
+            return Lookup(value, "bypass", time.time())
+
+        entry = self._entries.get(key)
+        if entry is not None and self._clock() < entry.fresh_until:
+            return Lookup(entry.value, "hit", entry.fetched_at)
+
+        task = self._inflight.get(key)
+        status: CacheStatus = "coalesced"
+        if task is None:
+            status = "miss"
+            task = asyncio.ensure_future(self._refresh(key, fetch))
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._finished(key, done))
+        try:
+            # shield: a caller that gives up (cancelled) does not cancel the fetch others wait on.
+            fresh = await asyncio.shield(task)
+        except StaleAllowed:
+            if entry is None:
+                raise
+            return Lookup(entry.value, "stale", entry.fetched_at)
+        return Lookup(fresh.value, status, fresh.fetched_at)
+
+    def _finished(self, key: Hashable, task: asyncio.Task[Entry[V]]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here, so an error nobody waited for is not logged as lost
+
+    async def _refresh(self, key: Hashable, fetch: Fetch[V]) -> Entry[V]:
+        value, ttl = await fetch()
+        entry = Entry(value, time.time(), self._clock() + max(ttl, 0.0))
+        if ttl > 0:
+            self._entries[key] = entry
+        return entry

@@ -1,0 +1,452 @@
+"""Client for the National Weather Service API (api.weather.gov).
+
+One pooled `httpx.AsyncClient` per process (opened and closed by the server lifespan); transient
+failures retried by tenacity with jittered exponential backoff inside a hard time budget; answers
+cached per kind (see `server.cache`). Returns models, never text: wording is the tools' job, except
+for the error messages, which say which service failed and whether retrying may help.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import anyio
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
+from server.logs import get_logger, record_cache, record_upstream
+from server.models import Alert, ForecastPeriod, GridForecast, GridPoint
+from server.settings import ServerSettings
+
+SERVICE: Final = "The National Weather Service API"
+_TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
+_MAX_AGE_RE: Final = re.compile(r"(?:^|[,\s])max-age\s*=\s*(\d+)", re.IGNORECASE)
+_OFFICE_RE: Final = re.compile(r"^[A-Z]{2,4}$")
+#: Longest wait between attempts, whatever the backoff or Retry-After says (the budget still rules).
+_MAX_BACKOFF_SECONDS: Final = 4.0
+
+log = get_logger(__name__)
+
+
+class NwsError(Exception):
+    """A failure talking to NWS; the message is a sentence a person can act on."""
+
+    #: Whether the same request may succeed later.
+    retryable: bool = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class NwsUnavailable(NwsError, StaleAllowed):
+    """NWS failed transiently (5xx, 429, timeout, connection error) and retries did not help."""
+
+    retryable = True
+
+
+class NwsBadResponse(NwsError, StaleAllowed):
+    """NWS answered 200 with something that is not the documented shape."""
+
+    retryable = True
+
+
+class NwsRejected(NwsError):
+    """NWS answered with a client error (4xx other than 429); the same request will fail again."""
+
+
+class PointNotCovered(NwsRejected):
+    """The point is outside NWS coverage (404 InvalidPoint) or has no forecast grid."""
+
+
+def format_coordinate(value: float) -> str:
+    """A coordinate as NWS accepts it: at most 4 decimals, no trailing zeros (NWS redirects otherwise)."""
+    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def ttl_from_cache_control(headers: httpx.Headers, *, floor: float, ceiling: float) -> float:
+    """Seconds to keep a response: NWS's Cache-Control max-age clamped to [floor, ceiling]."""
+    value = headers.get("cache-control", "")
+    if "no-store" in value.lower():
+        return 0.0
+    match = _MAX_AGE_RE.search(value)
+    max_age = float(match.group(1)) if match else floor
+    return min(max(max_age, floor), ceiling)
+
+
+def _retry_after_seconds(headers: httpx.Headers) -> float | None:
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+class _TransientStatus(Exception):
+    """An attempt answered with a retryable status; carries the response for the final error."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+        self.retry_after = _retry_after_seconds(response.headers)
+
+
+class _Wait:
+    """Jittered exponential backoff that also honours a Retry-After from a 429/503."""
+
+    def __init__(self, initial: float) -> None:
+        self._backoff = wait_exponential_jitter(multiplier=initial, max=_MAX_BACKOFF_SECONDS, jitter=initial)
+
+    def __call__(self, state: RetryCallState) -> float:
+        delay = self._backoff(state)
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _TransientStatus) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        return delay
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    """The RFC 7807 problem document NWS sends with errors, or {} when there is none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    """A non-empty string, or None (NWS sends null, "" and occasionally other types)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, also from a QuantitativeValue object ({"value": ..., "unitCode": ...})."""
+    if isinstance(value, dict):
+        value = value.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _properties(payload: Any, what: str) -> dict[str, Any]:
+    properties = payload.get("properties") if isinstance(payload, dict) else None
+    if not isinstance(properties, dict):
+        raise NwsBadResponse(f"{SERVICE} sent a {what} response without its properties. Try again later.")
+    return properties
+
+
+def parse_point(payload: Any) -> GridPoint:
+    """GridPoint from a `/points/{lat},{lon}` GeoJSON Feature."""
+    properties = _properties(payload, "point")
+    office, grid_x, grid_y = properties.get("gridId"), properties.get("gridX"), properties.get("gridY")
+    if office is None or grid_x is None or grid_y is None or properties.get("forecast") is None:
+        raise PointNotCovered(f"{SERVICE} has no forecast grid for this point.", status=200)
+    if not (
+        isinstance(office, str)
+        and _OFFICE_RE.match(office)
+        and isinstance(grid_x, int)
+        and isinstance(grid_y, int)
+        and grid_x >= 0
+        and grid_y >= 0
+    ):
+        raise NwsBadResponse(f"{SERVICE} sent a point response with an unreadable grid. Try again later.")
+    place = properties.get("relativeLocation")
+    place_properties = place.get("properties") if isinstance(place, dict) else None
+    if not isinstance(place_properties, dict):
+        place_properties = {}
+    return GridPoint(
+        office=office,
+        grid_x=grid_x,
+        grid_y=grid_y,
+        city=_text(place_properties.get("city")),
+        state=_text(place_properties.get("state")),
+        time_zone=_text(properties.get("timeZone")),
+    )
+
+
+def _parse_period(raw: dict[str, Any]) -> ForecastPeriod:
+    chance = _number(raw.get("probabilityOfPrecipitation"))
+    is_daytime = raw.get("isDaytime")
+    return ForecastPeriod(
+        name=_text(raw.get("name")),
+        start_time=_text(raw.get("startTime")),
+        end_time=_text(raw.get("endTime")),
+        is_daytime=is_daytime if isinstance(is_daytime, bool) else None,
+        temperature=_number(raw.get("temperature")),
+        temperature_unit=_text(raw.get("temperatureUnit")),
+        wind_speed=_text(raw.get("windSpeed")) if not isinstance(raw.get("windSpeed"), dict) else None,
+        wind_direction=_text(raw.get("windDirection")),
+        precipitation_chance=round(chance) if chance is not None else None,
+        short_forecast=_text(raw.get("shortForecast")),
+        detailed_forecast=_text(raw.get("detailedForecast")),
+    )
+
+
+def parse_forecast(payload: Any) -> GridForecast:
+    """GridForecast from a `/gridpoints/{office}/{x},{y}/forecast` GeoJSON Feature."""
+    properties = _properties(payload, "forecast")
+    periods = properties.get("periods")
+    if not isinstance(periods, list):
+        raise NwsBadResponse(f"{SERVICE} sent a forecast without periods. Try again later.")
+    return GridForecast(
+        updated=_text(properties.get("updateTime")) or _text(properties.get("generatedAt")),
+        periods=tuple(_parse_period(raw) for raw in periods if isinstance(raw, dict)),
+    )
+
+
+def parse_alerts(payload: Any) -> tuple[Alert, ...]:
+    """Alerts from an `/alerts/active/area/{area}` GeoJSON FeatureCollection."""
+    features = payload.get("features") if isinstance(payload, dict) else None
+    if not isinstance(features, list):
+        raise NwsBadResponse(f"{SERVICE} sent an alerts response without a feature list. Try again later.")
+    alerts = []
+    for feature in features:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            continue
+        alerts.append(
+            Alert(
+                event=_text(properties.get("event")),
+                area=_text(properties.get("areaDesc")),
+                severity=_text(properties.get("severity")),
+                certainty=_text(properties.get("certainty")),
+                urgency=_text(properties.get("urgency")),
+                headline=_text(properties.get("headline")),
+                description=_text(properties.get("description")),
+                instruction=_text(properties.get("instruction")),
+                effective=_text(properties.get("effective")),
+                onset=_text(properties.get("onset")),
+                expires=_text(properties.get("expires")),
+                ends=_text(properties.get("ends")),
+                sender=_text(properties.get("senderName")),
+            )
+        )
+    return tuple(alerts)
+
+
+async def _lookup(cache: ResponseCache[V], kind: str, key: str, fetch: Fetch[V]) -> Lookup[V]:
+    """A cache lookup whose outcome is noted on the current tool call's log record."""
+    try:
+        lookup = await cache.get(key, fetch)
+    except NwsError:
+        record_cache(kind, "miss")
+        raise
+    record_cache(kind, lookup.status)
+    return lookup
+
+
+class NwsClient:
+    """NWS API access with retries and caching. Create with `open_nws_client`."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: ServerSettings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._http = http
+        self._settings = settings
+        common = {
+            "maxsize": settings.cache_max_entries,
+            "stale_window": settings.stale_window_seconds,
+            "enabled": settings.cache_enabled,
+            "clock": clock,
+        }
+        self._points: ResponseCache[GridPoint] = ResponseCache(**common)
+        self._forecasts: ResponseCache[GridForecast] = ResponseCache(**common)
+        self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**common)
+
+    async def point(self, latitude: float, longitude: float) -> Lookup[GridPoint]:
+        """The grid cell covering a coordinate (cached for hours: it rarely changes)."""
+        path = f"/points/{format_coordinate(latitude)},{format_coordinate(longitude)}"
+
+        async def fetch() -> tuple[GridPoint, float]:
+            response = await self._get(path, not_found=PointNotCovered)
+            return parse_point(self._json(response)), self._settings.points_ttl_seconds
+
+        return await _lookup(self._points, "points", path, fetch)
+
+    async def forecast(self, point: GridPoint) -> Lookup[GridForecast]:
+        """The forecast of a grid cell; nearby coordinates share one cache entry."""
+        path = f"/gridpoints/{point.office}/{point.grid_x},{point.grid_y}/forecast"
+
+        async def fetch() -> tuple[GridForecast, float]:
+            response = await self._get(path)
+            ttl = ttl_from_cache_control(
+                response.headers,
+                floor=self._settings.forecast_ttl_min_seconds,
+                ceiling=self._settings.forecast_ttl_max_seconds,
+            )
+            return parse_forecast(self._json(response)), ttl
+
+        return await _lookup(self._forecasts, "forecast", path, fetch)
+
+    async def alerts(self, area: str) -> Lookup[tuple[Alert, ...]]:
+        """Active alerts for a state, territory or marine area (cached at most alerts_ttl_seconds)."""
+        path = f"/alerts/active/area/{area}"
+
+        async def fetch() -> tuple[tuple[Alert, ...], float]:
+            response = await self._get(path)
+            ceiling = self._settings.alerts_ttl_seconds
+            ttl = ttl_from_cache_control(response.headers, floor=0.0, ceiling=ceiling)
+            if "max-age" not in response.headers.get("cache-control", ""):
+                ttl = ceiling
+            return parse_alerts(self._json(response)), ttl
+
+        return await _lookup(self._alerts, "alerts", path, fetch)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            log.warning("nws_unreadable_json", url=str(response.url), status=response.status_code)
+            raise NwsBadResponse(
+                f"{SERVICE} sent a response this server could not read. Try again in a few minutes."
+            ) from None
+
+    async def _get(self, path: str, *, not_found: type[NwsRejected] = NwsRejected) -> httpx.Response:
+        """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget."""
+        settings = self._settings
+        budget = settings.retry_budget_seconds
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(settings.retry_attempts) | stop_before_delay(budget),
+            wait=_Wait(settings.retry_backoff_seconds),
+            retry=retry_if_exception_type((_TransientStatus, httpx.TransportError)),
+            reraise=True,
+        )
+        try:
+            with anyio.fail_after(budget):
+                async for attempt in retrying:
+                    with attempt:
+                        response = await self._attempt(path)
+        except TimeoutError:
+            raise NwsUnavailable(
+                f"{SERVICE} did not answer within {budget:g} seconds. Try again in a few minutes."
+            ) from None
+        except httpx.TimeoutException:
+            raise NwsUnavailable(f"{SERVICE} timed out. Try again in a few minutes.") from None
+        except httpx.TransportError:
+            raise NwsUnavailable(f"Could not connect to {SERVICE}. Try again in a few minutes.") from None
+        except _TransientStatus as transient:
+            response = transient.response
+            if response.status_code == 429:
+                raise NwsUnavailable(
+                    f"{SERVICE} is rate-limiting requests right now (HTTP 429). Try again in a minute.",
+                    status=429,
+                ) from None
+            raise NwsUnavailable(
+                f"{SERVICE} is having trouble (HTTP {response.status_code}). This is usually temporary;"
+                " try again in a few minutes.",
+                status=response.status_code,
+            ) from None
+        if response.status_code == 200:
+            return response
+        self._raise_for_client_error(response, not_found)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, path: str) -> httpx.Response:
+        try:
+            response = await self._http.get(path)
+        except httpx.TimeoutException:
+            record_upstream("timeout")
+            raise
+        except httpx.TransportError:
+            record_upstream("connect_error")
+            raise
+        record_upstream(response.status_code)
+        if response.status_code in _TRANSIENT_STATUSES:
+            log.info("nws_transient_status", path=path, status=response.status_code)
+            raise _TransientStatus(response)
+        return response
+
+    @staticmethod
+    def _raise_for_client_error(response: httpx.Response, not_found: type[NwsRejected]) -> None:
+        status = response.status_code
+        problem = _problem(response)
+        log.warning(
+            "nws_rejected",
+            url=str(response.url),
+            status=status,
+            problem_type=problem.get("type"),
+            title=problem.get("title"),
+            detail=problem.get("detail"),
+            correlation_id=problem.get("correlationId"),
+        )
+        if status == 404 and not_found is PointNotCovered:
+            raise PointNotCovered(f"{SERVICE} has no data for this point.", status=404)
+        if status == 403:
+            raise NwsRejected(
+                f"{SERVICE} refused this server's requests (HTTP 403). This is a server configuration"
+                " problem (its NWS_USER_AGENT); retrying will not help, please tell the operator.",
+                status=403,
+            )
+        if 300 <= status < 400:
+            raise NwsBadResponse(
+                f"{SERVICE} redirected the request unexpectedly (HTTP {status}). Try again later.",
+                status=status,
+            )
+        title = _text(problem.get("title"))
+        reason = f"HTTP {status}: {title}" if title else f"HTTP {status}"
+        raise not_found(f"{SERVICE} rejected the request ({reason}). Retrying will not help.", status=status)
+
+
+@asynccontextmanager
+async def open_nws_client(settings: ServerSettings) -> AsyncIterator[NwsClient]:
+    """The process's NWS client with its pooled HTTP connections; closes them on exit."""
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout_seconds,
+        read=settings.read_timeout_seconds,
+        write=settings.read_timeout_seconds,
+        pool=settings.connect_timeout_seconds,
+    )
+    async with httpx.AsyncClient(
+        base_url=settings.nws_api_base_url,
+        headers={"User-Agent": settings.nws_user_agent, "Accept": "application/geo+json"},
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        follow_redirects=True,
+        max_redirects=3,
+        trust_env=False,
+    ) as http:
+        yield NwsClient(http, settings)
+
+
+__all__ = [
+    "NwsBadResponse",
+    "NwsClient",
+    "NwsError",
+    "NwsRejected",
+    "NwsUnavailable",
+    "PointNotCovered",
+    "format_coordinate",
+    "open_nws_client",
+    "ttl_from_cache_control",
+]
