@@ -1,0 +1,76 @@
+"""`python -m server`: validate the environment, then serve with uvicorn.
+
+A bad environment value stops the server before it binds, with exit code 2 and one line per
+problem naming the variable (no traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pydantic import ValidationError
+
+from server.contract import SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.settings import ServerSettings, describe_validation_error
+
+#: Longer than the ALB's default 60 s idle timeout, so the load balancer, not the server, closes idle
+#: keep-alive connections (the other way round produces sporadic 502s).
+KEEP_ALIVE_SECONDS = 65
+EXIT_BAD_CONFIG = 2
+
+
+def main() -> int:
+    """Run the server until SIGTERM/SIGINT; returns the process exit code."""
+    try:
+        settings = ServerSettings()
+    except ValidationError as error:
+        print(
+            f"server: invalid configuration, not starting:\n{describe_validation_error(error)}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_CONFIG
+
+    # Imported only once the configuration is known to be good: a bad value fails fast and quietly.
+    import uvicorn
+
+    from server.logs import configure_logging, get_logger
+
+    token = settings.auth_token.get_secret_value() if settings.auth_token else None
+    configure_logging(settings.log_level, secret=token)
+    log = get_logger("server")
+    if settings.uses_default_user_agent:
+        log.warning(
+            "nws_user_agent_default",
+            message=f"Set {EnvVar.NWS_USER_AGENT} to identify this service with a contact email;"
+            " NWS may block anonymous or generic clients.",
+        )
+    log.info(
+        "server_starting",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        auth="bearer" if token else "off",
+        allowed_origins=list(settings.allowed_origins),
+        nws_api_base_url=settings.nws_api_base_url,
+        cache_enabled=settings.cache_enabled,
+    )
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The application: FastMCP server (tools, lifespan, auth, logging middleware) wrapped for HTTP.
+
+`create_app` is the uvicorn factory (`server.app:create_app`), so each worker process builds its own
+app, NWS client and cache from the same validated environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastmcp import FastMCP
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
+
+from server import __version__
+from server.auth import StaticBearerToken
+from server.contract import MCP_PATH
+from server.logs import ToolCallLogger, configure_logging
+from server.middleware import EdgeRoutes, OriginGuard
+from server.nws import open_nws_client
+from server.settings import ServerSettings
+from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
+
+INSTRUCTIONS = (
+    "Weather from the US National Weather Service: forecasts for a latitude/longitude and active"
+    " alerts for a state, territory or marine area. Coverage is the United States and its"
+    " territories only."
+)
+
+
+def create_server(settings: ServerSettings) -> FastMCP:
+    """The FastMCP server with both tools; its lifespan owns the process's pooled NWS client."""
+
+    @asynccontextmanager
+    async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Any]]:
+        async with open_nws_client(settings) as client:
+            yield {NWS_CLIENT_KEY: client}
+
+    token = settings.auth_token.get_secret_value() if settings.auth_token else None
+    mcp = FastMCP(
+        name="weather",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        auth=StaticBearerToken(token) if token else None,
+        middleware=[ToolCallLogger(), ArgumentErrors()],  # first is outermost
+        mask_error_details=True,
+    )
+    register_tools(mcp)
+    return mcp
+
+
+def create_app(settings: ServerSettings | None = None) -> ASGIApp:
+    """The ASGI app served by uvicorn: /health, Origin guard, CORS for allowed origins, /mcp."""
+    settings = settings or ServerSettings()
+    token = settings.auth_token.get_secret_value() if settings.auth_token else None
+    configure_logging(settings.log_level, secret=token)
+    mcp_app: ASGIApp = create_server(settings).http_app(
+        path=MCP_PATH,
+        stateless_http=True,
+        json_response=True,
+        # FastMCP's Host/Origin guard would also cover /health and reject the ALB's health checks
+        # (they send the target's IP as Host). OriginGuard below does the MCP spec's Origin check.
+        host_origin_protection=False,
+    )
+    if settings.allowed_origins:
+        mcp_app = CORSMiddleware(
+            mcp_app,
+            allow_origins=list(settings.allowed_origins),
+            allow_methods=["POST", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Mcp-Session-Id", "WWW-Authenticate"],
+        )
+    guarded = OriginGuard(mcp_app, settings.allowed_origins, allow_loopback=settings.binds_loopback)
+    return EdgeRoutes(guarded)

@@ -1,0 +1,121 @@
+"""ASGI wrappers around the MCP app: /health, the exact MCP path, Origin validation.
+
+They sit outside FastMCP's app on purpose: /health must answer whatever the Host header says (ALB
+health checks send the target's private IP) and without auth, and Origin checks apply to every MCP
+request before any session or auth work is done.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server import __version__
+from server.contract import HEALTH_PATH, MCP_PATH
+from server.logs import get_logger
+from server.settings import normalize_origin
+
+log = get_logger(__name__)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, object], *, head: bool = False) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b"" if head else payload})
+
+
+class EdgeRoutes:
+    """Answers /health itself and serves `MCP_PATH/` as `MCP_PATH` (no redirect), then delegates."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == HEALTH_PATH:
+                await self._health(scope, send)
+                return
+            if path == MCP_PATH + "/":
+                # Starlette would answer 307 with an absolute http:// Location, which behind a
+                # TLS-terminating load balancer sends clients to plain http. Serve it instead.
+                scope = {**scope, "path": MCP_PATH, "raw_path": MCP_PATH.encode()}
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _health(scope: Scope, send: Send) -> None:
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 405,
+                    "headers": [(b"allow", b"GET, HEAD"), (b"content-length", b"0")],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await _send_json(send, 200, {"status": "ok", "version": __version__}, head=method == "HEAD")
+
+
+def _is_loopback_origin(origin: str) -> bool:
+    host = urlsplit(origin).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class OriginGuard:
+    """403 for a request whose Origin header is present and not allowed (MCP spec, DNS rebinding).
+
+    Requests without Origin (non-browser clients: mcp-remote, VS Code, SDKs) pass. Allowed are the
+    configured origins and, when the server itself is bound to loopback, loopback origins.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str], *, allow_loopback: bool) -> None:
+        self.app = app
+        self._allowed = frozenset(allowed_origins)
+        self._allow_loopback = allow_loopback
+
+    def allows(self, origin: str) -> bool:
+        """Whether a request carrying this Origin header may proceed."""
+        normalized = normalize_origin(origin)
+        if normalized is None:
+            return False
+        return normalized in self._allowed or (self._allow_loopback and _is_loopback_origin(normalized))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] == "http":
+            origin = Headers(scope=scope).get("origin")
+            if origin is not None and not self.allows(origin):
+                log.warning("origin_rejected", origin=origin[:200], path=scope["path"])
+                await _send_json(
+                    send,
+                    403,
+                    {
+                        "error": "forbidden_origin",
+                        "message": "This Origin is not allowed to use this MCP server.",
+                    },
+                )
+                return
+        await self.app(scope, receive, send)
