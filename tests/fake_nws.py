@@ -1,0 +1,614 @@
+"""A fake National Weather Service API: a real HTTP server on loopback for tests and benchmarks.
+
+Responses follow the shapes documented for api.weather.gov (GeoJSON features, RFC 7807
+problem+json errors, Cache-Control max-age), including its awkward parts: explicit nulls, a 301
+for coordinates with more than 4 decimals, 404 InvalidPoint outside coverage, 400 for unknown alert
+areas, 403 without a User-Agent.
+
+In tests::
+
+    with FakeNws() as nws:                # starts on 127.0.0.1 with a free port, in a thread
+        nws.base_url                      # -> "http://127.0.0.1:PORT"
+        nws.fail("/points/", 503, times=2)   # next 2 matching requests answer 503, then normal
+        nws.slow("/alerts/", seconds=5)      # next matching request waits 5 s
+        nws.malformed("/gridpoints/")        # next matching request is 200 with broken JSON
+        nws.latency_ms = 150                 # every request waits this long
+        nws.count("/points/")                # requests received whose path starts with this
+
+Standalone (for the benchmark): ``python -m tests.fake_nws --port 8081 --latency-ms 150``;
+``GET /__fake__/stats`` returns request counts by path and ``POST /__fake__/reset`` clears them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import re
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# --- fixture locations (latitude, longitude) ---------------------------------------------------------
+#: The NWS documentation's own example point: grid TOP/32,81, nearest place Linn, KS.
+TOPEKA = (39.7456, -97.0892)
+#: A second point in the same grid cell as TOPEKA (coordinates differ, cache entry is shared).
+TOPEKA_NEIGHBOUR = (39.7461, -97.0881)
+DENVER = (39.7392, -104.9903)
+#: Inside coverage, but NWS sends explicit nulls everywhere they are allowed (place, wind, PoP...).
+NULLS_POINT = (44.0805, -103.231)
+#: Offshore point NWS knows but has no forecast grid for (gridId/forecast null).
+NO_GRID_POINT = (29.0, -88.0)
+#: Outside coverage: 404 InvalidPoint.
+LONDON = (51.5072, -0.1276)
+
+#: Alert areas the real endpoint accepts; anything else is a 400.
+ALERT_AREAS = frozenset(
+    {
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+        "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+        "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+        "AS", "GU", "MP", "PR", "VI", "PW", "FM", "MH",
+        "AM", "AN", "GM", "LC", "LE", "LH", "LM", "LO", "LS", "PH", "PK", "PM", "PS", "PZ", "SL",
+    }
+)  # fmt: skip
+#: Areas with fixture alerts; every other valid area has none (an empty FeatureCollection).
+KS_ALERTS = 2  # a Tornado Warning with every field, a Wind Advisory with null instruction/ends/headline
+TX_ALERTS = 30  # more than the server shows at once
+GM_ALERTS = 1  # a marine Small Craft Advisory
+
+_COVERAGE = (  # (lat_min, lat_max, lon_min, lon_max, office)
+    (24.0, 50.0, -125.0, -101.0, "BOU"),
+    (24.0, 50.0, -101.0, -66.0, "TOP"),
+    (51.0, 72.0, -180.0, -129.0, "AFG"),
+    (18.0, 23.0, -161.0, -154.0, "HFO"),
+    (17.0, 19.0, -68.0, -64.0, "SJU"),
+    (13.0, 14.0, 144.0, 146.0, "GUM"),
+)
+_BASE_TIME = datetime(2025, 6, 3, 18, 0, tzinfo=UTC)
+_DECIMALS_RE = re.compile(r"^-?\d+(?:\.(\d+))?$")
+_CONTEXT = ["https://geojson.org/geojson-ld/geojson-context.jsonld", {"@version": "1.1"}]
+
+
+def _problem(request: Request, status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
+    body = {
+        "correlationId": uuid.uuid4().hex[:8],
+        "title": title,
+        "type": f"https://api.weather.gov/problems/{kind}",
+        "status": status,
+        "detail": detail,
+        "instance": f"https://api.weather.gov/requests/{uuid.uuid4().hex[:8]}",
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+_STATUS_PROBLEMS = {
+    400: ("Bad Request", "BadRequest"),
+    403: ("Forbidden", "Forbidden"),
+    404: ("Not Found", "NotFound"),
+    429: ("Too Many Requests", "TooManyRequests"),
+    500: ("Unexpected Problem", "UnexpectedProblem"),
+    502: ("Bad Gateway", "BadGateway"),
+    503: ("Service Unavailable", "ServiceUnavailable"),
+    504: ("Gateway Timeout", "GatewayTimeout"),
+}
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the fake saw it."""
+
+    method: str
+    path: str
+    user_agent: str | None
+    accept: str | None
+    status: int = 0
+
+
+@dataclass
+class _Rule:
+    prefix: str
+    remaining: int
+    status: int | None = None  # problem response with this status
+    delay: float = 0.0
+    body: bytes | None = None  # raw 200 body (malformed responses)
+    json_body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _four_decimals(value: float) -> str:
+    return f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
+
+
+def _grid_for(lat: float, lon: float) -> tuple[str, int, int] | None:
+    for lat_min, lat_max, lon_min, lon_max, office in _COVERAGE:
+        if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
+            # ~2.5 km cells, like NWS grids: nearby coordinates share a cell.
+            return office, math.floor((lon + 180) * 40), math.floor((lat + 90) * 40)
+    return None
+
+
+def _point_feature(base: str, lat: float, lon: float, raw: str) -> dict[str, Any] | None:
+    if (lat, lon) == NO_GRID_POINT:
+        grid = None
+    else:
+        grid = _grid_for(lat, lon)
+        if grid is None:
+            return None
+    nulls = (lat, lon) == NULLS_POINT
+    city, state = {TOPEKA: ("Linn", "KS"), DENVER: ("Denver", "CO")}.get((lat, lon), ("Springfield", "KS"))
+    office, grid_x, grid_y = grid if grid else (None, None, None)
+    if (lat, lon) in (TOPEKA, TOPEKA_NEIGHBOUR):
+        office, grid_x, grid_y = "TOP", 32, 81
+    forecast = f"{base}/gridpoints/{office}/{grid_x},{grid_y}/forecast" if office else None
+    return {
+        "@context": _CONTEXT,
+        "id": f"{base}/points/{raw}",
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "@id": f"{base}/points/{raw}",
+            "@type": "wx:Point",
+            "cwa": office,
+            "forecastOffice": f"{base}/offices/{office}" if office else None,
+            "gridId": office,
+            "gridX": grid_x,
+            "gridY": grid_y,
+            "forecast": forecast,
+            "forecastHourly": f"{forecast}/hourly" if forecast else None,
+            "forecastGridData": f"{base}/gridpoints/{office}/{grid_x},{grid_y}" if office else None,
+            "observationStations": f"{base}/gridpoints/{office}/{grid_x},{grid_y}/stations"
+            if office
+            else None,
+            "relativeLocation": {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [lon + 0.01, lat + 0.01]},
+                "properties": {
+                    "city": None if nulls else city,
+                    "state": None if nulls else state,
+                    "distance": {"unitCode": "wmoUnit:m", "value": 1234.5},
+                    "bearing": {"unitCode": "wmoUnit:degree_(angle)", "value": 180},
+                },
+            },
+            "forecastZone": f"{base}/zones/forecast/KSZ009",
+            "county": f"{base}/zones/county/KSC201",
+            "fireWeatherZone": f"{base}/zones/fire/KSZ009",
+            "timeZone": None if nulls else "America/Chicago",
+            "radarStation": None if nulls else "KTWX",
+        },
+    }
+
+
+_DAY_NAMES = ["Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday"]
+
+
+def _period(number: int, *, nulls: bool) -> dict[str, Any]:
+    start = _BASE_TIME + timedelta(hours=12 * (number - 1))
+    daytime = number % 2 == 0
+    day = _DAY_NAMES[number // 2]
+    name = "Tonight" if number == 1 else (day if daytime else f"{day} Night")
+    temperature = 78 + number if daytime else 55 + number
+    pop = None if number % 3 == 0 else 10 * (number % 7)
+    short = "Chance Showers And Thunderstorms" if pop and pop >= 30 else "Mostly Clear"
+    period: dict[str, Any] = {
+        "number": number,
+        "name": name,
+        "startTime": start.isoformat(),
+        "endTime": (start + timedelta(hours=12)).isoformat(),
+        "isDaytime": daytime,
+        "temperature": temperature,
+        "temperatureUnit": "F",
+        "temperatureTrend": None,
+        "probabilityOfPrecipitation": {"unitCode": "wmoUnit:percent", "value": pop},
+        "windSpeed": f"{5 + number % 4} to {10 + number % 4} mph",
+        "windDirection": ["S", "SW", "NW", "N"][number % 4],
+        "icon": f"https://api.weather.gov/icons/land/night/few?size=medium&n={number}",
+        "shortForecast": short,
+        "detailedForecast": f"{short}, with a {'high' if daytime else 'low'} around {temperature}.",
+    }
+    if nulls:
+        period.update(
+            {
+                "name": None if number == 2 else name,
+                "temperatureUnit": None,
+                "probabilityOfPrecipitation": {"unitCode": "wmoUnit:percent", "value": None},
+                "windSpeed": None,
+                "windDirection": None,
+                "shortForecast": None if number == 1 else "Sunny",
+                "detailedForecast": "",
+            }
+        )
+    return period
+
+
+def _forecast_feature(base: str, office: str, grid_x: int, grid_y: int, *, nulls: bool) -> dict[str, Any]:
+    return {
+        "@context": _CONTEXT,
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [[[-97.1, 39.7], [-97.1, 39.8], [-97.0, 39.8]]]},
+        "properties": {
+            "units": "us",
+            "forecastGenerator": "BaselineForecastGenerator",
+            "generatedAt": _BASE_TIME.isoformat(),
+            "updateTime": None if nulls else (_BASE_TIME - timedelta(hours=1)).isoformat(),
+            "validTimes": f"{_BASE_TIME.isoformat()}/P7DT6H",
+            "elevation": {"unitCode": "wmoUnit:m", "value": 441.96},
+            "periods": [_period(number, nulls=nulls) for number in range(1, 15)],
+        },
+    }
+
+
+def _alert(area: str, index: int, *, event: str, complete: bool) -> dict[str, Any]:
+    sent = _BASE_TIME - timedelta(minutes=10 * index)
+    alert_id = f"urn:oid:2.49.0.1.840.0.{area.lower()}{index}"
+    properties: dict[str, Any] = {
+        "@id": f"https://api.weather.gov/alerts/{alert_id}",
+        "@type": "wx:Alert",
+        "id": alert_id,
+        "areaDesc": f"County {index}; County {index + 1}",
+        "geocode": {"SAME": ["020201"], "UGC": [f"{area}Z00{index % 10}"]},
+        "affectedZones": [],
+        "references": [],
+        "sent": sent.isoformat(),
+        "effective": sent.isoformat(),
+        "onset": sent.isoformat(),
+        "expires": (sent + timedelta(hours=3)).isoformat(),
+        "ends": (sent + timedelta(hours=6)).isoformat(),
+        "status": "Actual",
+        "messageType": "Alert",
+        "category": "Met",
+        "severity": "Extreme" if event == "Tornado Warning" else "Moderate",
+        "certainty": "Observed" if event == "Tornado Warning" else "Likely",
+        "urgency": "Immediate" if event == "Tornado Warning" else "Expected",
+        "event": event,
+        "sender": "w-nws.webmaster@noaa.gov",
+        "senderName": f"NWS office for {area}",
+        "headline": f"{event} issued {sent:%B %d at %I:%M%p} by NWS",
+        "description": f"* WHAT...{event} number {index}.\n\n* WHERE...County {index}.",
+        "instruction": "Take shelter now in a basement or an interior room on the lowest floor.",
+        "response": "Shelter" if event == "Tornado Warning" else "Prepare",
+        "parameters": {"NWSheadline": [event.upper()]},
+    }
+    if not complete:
+        properties.update({"instruction": None, "ends": None, "headline": None, "onset": None})
+    return {"id": properties["@id"], "type": "Feature", "geometry": None, "properties": properties}
+
+
+def _alerts_for(area: str) -> list[dict[str, Any]]:
+    if area == "KS":
+        return [
+            _alert("KS", 1, event="Tornado Warning", complete=True),
+            _alert("KS", 2, event="Wind Advisory", complete=False),
+        ]
+    if area == "TX":
+        return [_alert("TX", i, event="Heat Advisory", complete=True) for i in range(1, TX_ALERTS + 1)]
+    if area == "GM":
+        return [_alert("GM", 1, event="Small Craft Advisory", complete=False)]
+    return []
+
+
+class FakeNws:
+    """The fake API with its knobs; serve it with `start()`/`stop()` or as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        latency_ms: float = 0.0,
+        forecast_max_age: int = 900,
+        alerts_max_age: int = 30,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.latency_ms = latency_ms
+        self.forecast_max_age = forecast_max_age
+        self.alerts_max_age = alerts_max_age
+        self._defaults = (latency_ms, forecast_max_age, alerts_max_age)
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._rules: list[_Rule] = []
+        self._requests: list[RecordedRequest] = []
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.app = Starlette(
+            routes=[
+                Route("/__fake__/stats", self._stats, methods=["GET"]),
+                Route("/__fake__/reset", self._reset_endpoint, methods=["POST"]),
+                Route("/points/{coords}", self._points, methods=["GET"]),
+                Route("/gridpoints/{office}/{grid}/forecast", self._forecast, methods=["GET"]),
+                Route("/alerts/active/area/{area}", self._alerts, methods=["GET"]),
+            ]
+        )
+        self.app.add_middleware(_Gate, fake=self)
+
+    # --- knobs -----------------------------------------------------------------------------------
+    def fail(self, prefix: str, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
+        """The next `times` requests whose path starts with `prefix` answer `status` (problem+json)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self._add(_Rule(prefix, times, status=status, headers=headers))
+
+    def slow(self, prefix: str, seconds: float, *, times: int = 1) -> None:
+        """The next `times` matching requests wait `seconds` before answering normally."""
+        self._add(_Rule(prefix, times, delay=seconds))
+
+    def malformed(
+        self, prefix: str, *, body: bytes = b'{"type": "Feature", "properties": ', times: int = 1
+    ) -> None:
+        """The next `times` matching requests answer 200 with `body` (by default, truncated JSON)."""
+        self._add(_Rule(prefix, times, body=body))
+
+    def respond(self, prefix: str, json_body: Any, *, status: int = 200, times: int = 1) -> None:
+        """The next `times` matching requests answer this JSON document with this status."""
+        self._add(_Rule(prefix, times, status=status, json_body=json_body))
+
+    def reset(self) -> None:
+        """Forget injected behaviour and recorded requests; latency and max-ages back to the defaults."""
+        with self._lock:
+            self._rules.clear()
+            self._requests.clear()
+        self.latency_ms, self.forecast_max_age, self.alerts_max_age = self._defaults
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    def count(self, prefix: str = "/") -> int:
+        """How many requests arrived whose path starts with `prefix`."""
+        return sum(1 for request in self.requests if request.path.startswith(prefix))
+
+    def _add(self, rule: _Rule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def _take_rule(self, path: str) -> _Rule | None:
+        with self._lock:
+            for rule in self._rules:
+                if rule.remaining > 0 and path.startswith(rule.prefix):
+                    rule.remaining -= 1
+                    return rule
+        return None
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    # --- serving ---------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """Where the fake listens, e.g. http://127.0.0.1:54321."""
+        if self._socket is None:
+            raise RuntimeError("FakeNws is not started")
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeNws:
+        """Serve in a background thread (own event loop) until `stop()`."""
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((self._host, self._port))
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            backlog=2048,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-nws", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("FakeNws did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+
+    def __enter__(self) -> FakeNws:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # --- endpoints -------------------------------------------------------------------------------
+    def _base(self, request: Request) -> str:
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+    async def _points(self, request: Request) -> Response:
+        raw = request.path_params["coords"]
+        parts = raw.split(",")
+        matches = [_DECIMALS_RE.match(part) for part in parts]
+        if len(parts) != 2 or not all(matches):
+            error = {"parameter": "path.point", "message": "Does not match the pattern latitude,longitude"}
+            return _problem(
+                request, 400, "Bad Request", f"Invalid point {raw}", "BadRequest", parameterErrors=[error]
+            )
+        lat, lon = float(parts[0]), float(parts[1])
+        if any(match and match.group(1) and len(match.group(1)) > 4 for match in matches):
+            rounded = f"{_four_decimals(lat)},{_four_decimals(lon)}"
+            response = _problem(
+                request,
+                301,
+                "Adjusting Precision Of Point Coordinate",
+                "The precision of latitude/longitude points is limited to 4 decimal digits for efficiency."
+                " The location attribute contains your request mapped to the nearest supported point."
+                " If your client supports it, you will be redirected.",
+                "AdjustPointPrecision",
+            )
+            response.headers["Location"] = f"/points/{rounded}"
+            return response
+        feature = _point_feature(self._base(request), lat, lon, raw)
+        if feature is None:
+            return _problem(
+                request,
+                404,
+                "Data Unavailable For Requested Point",
+                f"Unable to provide data for requested point {raw}",
+                "InvalidPoint",
+            )
+        return _geojson(feature, max_age=3600)
+
+    async def _forecast(self, request: Request) -> Response:
+        office = request.path_params["office"]
+        grid = request.path_params["grid"]
+        match = re.fullmatch(r"(\d+),(\d+)", grid)
+        if not re.fullmatch(r"[A-Z]{3}", office) or match is None:
+            return _problem(request, 404, "Not Found", f"Grid {office}/{grid} not found", "InvalidGrid")
+        grid_x, grid_y = int(match.group(1)), int(match.group(2))
+        nulls = _grid_for(*NULLS_POINT) == (office, grid_x, grid_y)
+        feature = _forecast_feature(self._base(request), office, grid_x, grid_y, nulls=nulls)
+        return _geojson(feature, max_age=self.forecast_max_age)
+
+    async def _alerts(self, request: Request) -> Response:
+        area = request.path_params["area"]
+        if area not in ALERT_AREAS:
+            error = {"parameter": "path.area", "message": f"Does not have a value in the enumeration: {area}"}
+            return _problem(request, 400, "Bad Request", "Bad Request", "BadRequest", parameterErrors=[error])
+        body = {
+            "@context": _CONTEXT,
+            "type": "FeatureCollection",
+            "features": _alerts_for(area),
+            "title": f"Current watches, warnings, and advisories for {area}",
+            "updated": _BASE_TIME.isoformat(),
+        }
+        return _geojson(body, max_age=self.alerts_max_age)
+
+    async def _stats(self, _request: Request) -> Response:
+        counts = Counter(
+            request.path for request in self.requests if not request.path.startswith("/__fake__")
+        )
+        return JSONResponse({"total": sum(counts.values()), "by_path": dict(counts)})
+
+    async def _reset_endpoint(self, _request: Request) -> Response:
+        self.reset()
+        return Response(status_code=204)
+
+
+def _geojson(body: Any, *, max_age: int) -> Response:
+    expires = datetime.now(UTC) + timedelta(seconds=max_age)
+    return Response(
+        json.dumps(body),
+        media_type="application/geo+json",
+        headers={
+            "Cache-Control": f"public, max-age={max_age}, s-maxage={max_age}",
+            "Expires": expires.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        },
+    )
+
+
+class _Gate:
+    """Records every request, applies latency and injected behaviour, enforces the User-Agent."""
+
+    def __init__(self, app: Any, fake: FakeNws) -> None:
+        self.app = app
+        self.fake = fake
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = request.url.path
+        record = RecordedRequest(
+            scope["method"], path, request.headers.get("user-agent"), request.headers.get("accept")
+        )
+        if not path.startswith("/__fake__"):
+            self.fake._record(record)
+        response = await self._decide(request, path, record)
+        if response is None:
+            status_box: dict[str, int] = {}
+
+            async def capture(message: Any) -> None:
+                if message["type"] == "http.response.start":
+                    status_box["status"] = message["status"]
+                await send(message)
+
+            await self.app(scope, receive, capture)
+            record.status = status_box.get("status", 0)
+            return
+        record.status = response.status_code
+        await response(scope, receive, send)
+
+    async def _decide(self, request: Request, path: str, record: RecordedRequest) -> Response | None:
+        if path.startswith("/__fake__"):
+            return None
+        if self.fake.latency_ms:
+            await asyncio.sleep(self.fake.latency_ms / 1000)
+        if not record.user_agent:
+            return _problem(
+                request,
+                403,
+                "Forbidden",
+                "Access denied: a User-Agent header that identifies your application is required.",
+                "Forbidden",
+            )
+        rule = self.fake._take_rule(path)
+        if rule is None:
+            return None
+        if rule.delay:
+            await asyncio.sleep(rule.delay)
+        if rule.body is not None:
+            return Response(rule.body, media_type="application/geo+json")
+        if rule.json_body is not None:
+            return JSONResponse(
+                rule.json_body, status_code=rule.status or 200, media_type="application/geo+json"
+            )
+        if rule.status is not None:
+            title, kind = _STATUS_PROBLEMS.get(rule.status, ("Error", "Error"))
+            response = _problem(request, rule.status, title, f"Injected {rule.status} for tests", kind)
+            response.headers.update(rule.headers)
+            return response
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the fake in the foreground until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fake_nws", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (default: a free one, printed at start)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every response")
+    parser.add_argument(
+        "--forecast-max-age", type=int, default=900, help="Cache-Control max-age of forecasts"
+    )
+    args = parser.parse_args(argv)
+    fake = FakeNws(
+        latency_ms=args.latency_ms, forecast_max_age=args.forecast_max_age, host=args.host, port=args.port
+    )
+    fake.start()
+    print(f"fake NWS listening on {fake.base_url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while fake._thread is not None and fake._thread.is_alive():
+            fake._thread.join(timeout=0.5)
+    fake.stop()
+
+
+if __name__ == "__main__":
+    main()
