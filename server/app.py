@@ -6,7 +6,8 @@ app, NWS client and cache from the same validated environment.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -30,12 +31,15 @@ INSTRUCTIONS = (
 )
 
 
-def create_server(settings: ServerSettings) -> FastMCP:
-    """The FastMCP server with both tools; its lifespan owns the process's pooled NWS client."""
+def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic) -> FastMCP:
+    """The FastMCP server with both tools; its lifespan owns the process's pooled NWS client.
+
+    `clock` (monotonic seconds) drives cache freshness; tests pass one they can move.
+    """
 
     @asynccontextmanager
     async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Any]]:
-        async with open_nws_client(settings) as client:
+        async with open_nws_client(settings, clock=clock) as client:
             yield {NWS_CLIENT_KEY: client}
 
     token = settings.auth_token.get_secret_value() if settings.auth_token else None

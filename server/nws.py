@@ -354,7 +354,14 @@ class NwsClient:
         except httpx.TimeoutException:
             raise NwsUnavailable(f"{SERVICE} timed out. Try again in a few minutes.") from None
         except httpx.TransportError:
-            raise NwsUnavailable(f"Could not connect to {SERVICE}. Try again in a few minutes.") from None
+            raise NwsUnavailable(
+                "Could not connect to the National Weather Service API. Try again in a few minutes."
+            ) from None
+        except httpx.RequestError as error:  # redirect loops, undecodable bodies, ...
+            log.warning("nws_request_error", path=path, error=type(error).__name__)
+            raise NwsBadResponse(
+                f"{SERVICE} sent a response this server could not use. Try again in a few minutes."
+            ) from None
         except _TransientStatus as transient:
             response = transient.response
             if response.status_code == 429:
@@ -419,8 +426,13 @@ class NwsClient:
 
 
 @asynccontextmanager
-async def open_nws_client(settings: ServerSettings) -> AsyncIterator[NwsClient]:
-    """The process's NWS client with its pooled HTTP connections; closes them on exit."""
+async def open_nws_client(
+    settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic
+) -> AsyncIterator[NwsClient]:
+    """The process's NWS client with its pooled HTTP connections; closes them on exit.
+
+    `clock` (monotonic seconds) decides freshness and expiry of cache entries.
+    """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
         read=settings.read_timeout_seconds,
@@ -436,7 +448,7 @@ async def open_nws_client(settings: ServerSettings) -> AsyncIterator[NwsClient]:
         max_redirects=3,
         trust_env=False,
     ) as http:
-        yield NwsClient(http, settings)
+        yield NwsClient(http, settings, clock=clock)
 
 
 __all__ = [
