@@ -8,32 +8,22 @@ from __future__ import annotations
 import os
 import sys
 
-# jsii warns on every run that Node.js 20 is past end of life; the advice is in the README, and
-# the banner would bury real synth errors. Set the variable yourself to see it again.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from cdktf import App
-
-from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
-from stacks.config import InfraConfig, InfraConfigError, load_infra_config
-from stacks.mcp_server_stack import McpServerStack
-from stacks.state_backend_stack import StateBackendStack
-
-
-def build_app(config: InfraConfig, outdir: str | None = None) -> App:
-    """The app with both stacks; `outdir` defaults to cdktf's (cdktf.out, or the CLI's choice)."""
-    app = App(outdir=outdir) if outdir else App()
-    StateBackendStack(app, STATE_BACKEND_STACK_NAME, config)
-    McpServerStack(app, MAIN_STACK_NAME, config)
-    return app
+from stacks.config import InfraConfigError, load_infra_config
 
 
 def main() -> int:
+    # Validate first: the provider bindings take ~10 s to load, a typo should not.
     try:
         config = load_infra_config()
     except InfraConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+
+    # jsii warns on every run that Node.js 20 is past end of life; the README says so once, and
+    # the banner would bury real synth errors. Set the variable yourself to see it again.
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    from stacks.app import build_app
+
     build_app(config).synth()
     return 0
 

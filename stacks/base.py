@@ -16,6 +16,14 @@ from constructs import Node
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
+#: Terraform runs in cdktf.out/stacks/<stack>; this leads from there back to the project root.
+STACK_DIR_TO_PROJECT_ROOT = "../../.."
+
+
+def local_state_path(stack_name: str) -> str:
+    """Local state lives in the project root, so deleting cdktf.out never deletes state."""
+    return f"{STACK_DIR_TO_PROJECT_ROOT}/terraform.{stack_name}.tfstate"
+
 
 class ReadableStack(TerraformStack):
     @jsii.member(jsii_name="allocateLogicalId")

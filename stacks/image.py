@@ -20,8 +20,8 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 )
 from constructs import Construct
 
-#: Relative to the synthesized stack directory (cdktf.out/stacks/<stack>): the repository root.
-REPO_ROOT_FROM_STACK_DIR = "${path.module}/../../.."
+from .base import STACK_DIR_TO_PROJECT_ROOT
+
 PUSH_SCRIPT = "stacks/scripts/push_image.sh"
 IMAGE_PLATFORM = "linux/arm64"
 
@@ -89,7 +89,7 @@ class ContainerImage(Construct):
                 LocalExecProvisioner(
                     type="local-exec",
                     command=f"bash {PUSH_SCRIPT}",
-                    working_dir=REPO_ROOT_FROM_STACK_DIR,
+                    working_dir=f"${{path.module}}/{STACK_DIR_TO_PROJECT_ROOT}",
                     environment={
                         "REPOSITORY_URL": self.repository.repository_url,
                         "IMAGE_TAG": tag,

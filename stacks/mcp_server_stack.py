@@ -12,7 +12,7 @@ from server import __version__ as server_version
 from server.contract import LOG_GROUP_NAME, MCP_PATH, SHUTDOWN_GRACE_SECONDS, EnvVar
 
 from .aws_context import AwsContext
-from .base import ReadableStack
+from .base import ReadableStack, local_state_path
 from .capacity import CapacityProps, EcsCapacity
 from .config import PROJECT_ROOT, InfraConfig
 from .image import ContainerImage, ImageProps
@@ -46,7 +46,7 @@ def configure_backend(stack: TerraformStack, config: InfraConfig) -> None:
     """S3 state (encrypted, S3-native locking) when a state bucket is configured, else local."""
     name = stack.node.id
     if config.state_bucket is None:
-        LocalBackend(stack, path=f"terraform.{name}.tfstate")
+        LocalBackend(stack, path=local_state_path(name))
         return
     S3Backend(
         stack,

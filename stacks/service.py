@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceDeploymentController,
     EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
     EcsServiceOrderedPlacementStrategy,
@@ -210,6 +211,7 @@ class McpService(Construct):
                 )
             ],
             health_check_grace_period_seconds=props.health_check_grace_period_seconds,
+            deployment_controller=EcsServiceDeploymentController(type="ECS"),
             deployment_minimum_healthy_percent=100,
             deployment_maximum_percent=200,
             # A release whose tasks never turn healthy is rolled back instead of retried forever.

@@ -39,7 +39,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 from constructs import Construct
 
 from .aws_context import AwsContext
-from .base import ReadableStack
+from .base import ReadableStack, local_state_path
 from .config import InfraConfig
 from .mcp_server_stack import provider_for
 
@@ -51,7 +51,7 @@ class StateBackendStack(ReadableStack):
     def __init__(self, scope: Construct, id_: str, config: InfraConfig) -> None:
         super().__init__(scope, id_)
         provider_for(self, config)
-        LocalBackend(self, path=f"terraform.{id_}.tfstate")
+        LocalBackend(self, path=local_state_path(id_))
         aws = AwsContext.lookup(self)
 
         # Deterministic per account and region, so a re-run finds the same bucket.

@@ -1,0 +1,99 @@
+"""Start moto's server on loopback with three emulator bugs corrected.
+
+Run as ``python tests/deploy/moto_launcher.py --port N``. The corrections make moto answer the way
+real AWS does, so that a re-plan after apply shows only real drift. They live here, in the test
+harness, and never in the stacks: the product must not hide a diff (no ignore_changes).
+
+1. ECS CreateService drops capacityProviderStrategy, healthCheckGracePeriodSeconds,
+   deploymentConfiguration, placement and tagging options and forces launchType=EC2 (UpdateService
+   stores them). Real ECS keeps them and reports no launch type for capacity-provider services.
+2. EC2 CreateLaunchTemplate copies the request's tag specifications (the template's own tags, of
+   resource type "launch-template") into the template data, which real EC2 never does.
+3. Security group rules that reference another group lose their Description in
+   DescribeSecurityGroupRules (moto reads it only from CIDR ranges).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+# Attaching AWS-managed policies (ECS-for-EC2, SSM core) needs moto's copy of them.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+from moto.core.utils import camelcase_to_underscores
+from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ec2.responses.launch_templates import LaunchTemplates
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.server import main as moto_main
+
+#: CreateService parameters moto ignores but real ECS stores and returns.
+_DROPPED_SERVICE_PARAMETERS = (
+    "capacityProviderStrategy",
+    "healthCheckGracePeriodSeconds",
+    "deploymentConfiguration",
+    "enableECSManagedTags",
+    "enableExecuteCommand",
+    "placementStrategy",
+    "placementConstraints",
+    "availabilityZoneRebalancing",
+)
+
+
+def _patch_create_service() -> None:
+    original = EC2ContainerServiceResponse.create_service
+
+    def create_service(self: EC2ContainerServiceResponse) -> Any:
+        result = original(self)
+        service = self.ecs_backend._get_service(
+            self._get_param("cluster", "default"), self._get_param("serviceName")
+        )
+        for parameter in _DROPPED_SERVICE_PARAMETERS:
+            value = self._get_param(parameter)
+            if value is not None:
+                setattr(service, camelcase_to_underscores(parameter), value)
+        if self._get_param("capacityProviderStrategy") and self._get_param("launchType") is None:
+            service.launch_type = None
+        return result
+
+    EC2ContainerServiceResponse.create_service = create_service
+
+
+def _patch_create_launch_template() -> None:
+    original = LaunchTemplates.create_launch_template
+
+    def create_launch_template(self: LaunchTemplates) -> Any:
+        result = original(self)
+        template = self.ec2_backend.get_launch_template_by_name(self._get_param("LaunchTemplateName"))
+        for version in template.versions:
+            specs = version.data.get("TagSpecifications")
+            if specs:
+                version.data["TagSpecifications"] = [
+                    s for s in specs if s.get("ResourceType") != "launch-template"
+                ]
+        return result
+
+    LaunchTemplates.create_launch_template = create_launch_template
+
+
+def _patch_referenced_rule_description() -> None:
+    def description(self: SecurityGroupRule) -> str | None:
+        return self.ip_range.get("Description") or (self.source_group or {}).get("Description")
+
+    SecurityGroupRule.description = property(description)  # type: ignore[assignment]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    _patch_create_service()
+    _patch_create_launch_template()
+    _patch_referenced_rule_description()
+    # Loopback only, always.
+    moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Synthesized stacks, one synth per configuration per test session (each costs seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.contract import MAIN_STACK_NAME
+from stacks.config import InfraConfig, load_infra_config
+from tests.terraform_cli import write_cli_config
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+#: A configuration that turns every option away from its default, so one synth covers them.
+VARIANT = {
+    "name": "weather-prod",
+    "region": "eu-west-1",
+    "az_count": 3,
+    "nat_gateway_per_az": True,
+    "alb_ingress_cidrs": ["203.0.113.0/24", "2001:db8::/32"],
+    "instance_type": "m7g.2xlarge",
+    "instance_max_count": 3,
+    "desired_task_count": 2,
+    "task_cpu": 4096,
+    "task_memory_mib": 8192,
+    "image_uri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/mcp-weather:1.4.2",
+    "nws_contact": "ops@example.com",
+    "tags": {"team": "platform"},
+    "state_bucket": "weather-prod-tfstate-123456789012-eu-west-1",
+    "log_level": "DEBUG",
+}
+
+
+@dataclass(frozen=True)
+class Synth:
+    """The synthesized app of one configuration."""
+
+    config: InfraConfig
+    outdir: Path
+
+    def stack_dir(self, stack: str = MAIN_STACK_NAME) -> Path:
+        return self.outdir / "stacks" / stack
+
+    def text(self, stack: str = MAIN_STACK_NAME) -> str:
+        return (self.stack_dir(stack) / "cdk.tf.json").read_text()
+
+    def document(self, stack: str = MAIN_STACK_NAME) -> dict[str, Any]:
+        return json.loads(self.text(stack))
+
+    def resources(self, resource_type: str, stack: str = MAIN_STACK_NAME) -> dict[str, dict[str, Any]]:
+        return self.document(stack).get("resource", {}).get(resource_type, {})
+
+    def resource(self, resource_type: str, stack: str = MAIN_STACK_NAME) -> dict[str, Any]:
+        """The only resource of a type (fails when there are several)."""
+        found = self.resources(resource_type, stack)
+        assert len(found) == 1, f"expected one {resource_type}, found {sorted(found)}"
+        return next(iter(found.values()))
+
+    def data(self, data_type: str, name: str, stack: str = MAIN_STACK_NAME) -> dict[str, Any]:
+        return self.document(stack)["data"][data_type][name]
+
+
+@pytest.fixture(scope="session")
+def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Synth]:
+    """synthesize(**overrides) -> Synth, cached per configuration for the whole session."""
+    from stacks.app import build_app  # loads jsii once per session
+
+    cache: dict[str, Synth] = {}
+
+    def run(**overrides: Any) -> Synth:
+        key = json.dumps(overrides, sort_keys=True)
+        if key not in cache:
+            config = load_infra_config(cdktf_json=None, **overrides)
+            outdir = tmp_path_factory.mktemp("synth")
+            build_app(config, outdir=str(outdir)).synth()
+            cache[key] = Synth(config, outdir)
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def default_synth(synthesize: Callable[..., Synth]) -> Synth:
+    return synthesize()
+
+
+@pytest.fixture(scope="session")
+def variant_synth(synthesize: Callable[..., Synth]) -> Synth:
+    return synthesize(**VARIANT)
+
+
+@pytest.fixture(scope="session")
+def terraform_cli_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_cli_config(tmp_path_factory.mktemp("terraform-cli"))

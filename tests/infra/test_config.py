@@ -1,0 +1,139 @@
+"""InfraConfig: defaults, precedence (env > cdktf.json > defaults), and errors that name the key."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks.config import InfraConfigError, load_infra_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_cdktf_json(tmp_path: Path, context: dict[str, object]) -> Path:
+    path = tmp_path / "cdktf.json"
+    path.write_text(json.dumps({"language": "python", "context": context}))
+    return path
+
+
+def test_defaults_are_the_aws_sample_values() -> None:
+    config = load_infra_config(cdktf_json=None)
+    assert config.instance_type == "c6g.xlarge"
+    assert (config.task_cpu, config.task_memory_mib) == (2048, 4096)
+    assert (config.desired_task_count, config.container_port) == (1, 8000)
+    assert (config.health_check_path, config.health_check_interval_seconds) == ("/health", 5)
+    assert (config.az_count, config.nat_gateway_per_az) == (2, False)
+    assert config.region is None
+    assert config.image_uri is None
+
+
+def test_cdktf_json_context_overrides_defaults(tmp_path: Path) -> None:
+    config = load_infra_config(
+        write_cdktf_json(tmp_path, {"desired_task_count": 0, "log_retention_days": 90})
+    )
+    assert config.desired_task_count == 0
+    assert config.log_retention_days == 90
+
+
+def test_environment_overrides_cdktf_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cdktf_json = write_cdktf_json(tmp_path, {"log_retention_days": 90, "alb_ingress_cidrs": ["10.0.0.0/8"]})
+    monkeypatch.setenv("MCP_STACK_LOG_RETENTION_DAYS", "14")
+    monkeypatch.setenv("MCP_STACK_ALB_INGRESS_CIDRS", '["192.0.2.0/24"]')
+    config = load_infra_config(cdktf_json)
+    assert config.log_retention_days == 14
+    assert config.alb_ingress_cidrs == ["192.0.2.0/24"]
+
+
+def test_cdktf_feature_flags_in_context_are_not_mistaken_for_keys(tmp_path: Path) -> None:
+    config = load_infra_config(write_cdktf_json(tmp_path, {"excludeStackIdFromLogicalIds": "true"}))
+    assert config.name == "mcp-server"
+
+
+def test_project_cdktf_json_is_valid() -> None:
+    load_infra_config(ROOT / "cdktf.json")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "explanation"),
+    [
+        ({"instance_type": "m5.xlarge"}, "instance_type", "not a Graviton (arm64) instance type"),
+        ({"instance_type": "c6g.huge"}, "instance_type", "c6g.xlarge"),
+        (
+            {"instance_min_count": 3, "instance_max_count": 2},
+            "instance_min_count",
+            "greater than instance_max_count",
+        ),
+        ({"desired_task_count": 2}, "instance_max_count", "rolling-deploy headroom"),
+        ({"vpc_cidr": "10.0.0.0/8"}, "vpc_cidr", "/16 to /24"),
+        ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr", "not a CIDR block"),
+        ({"alb_ingress_cidrs": ["0.0.0.0/0", "banana"]}, "alb_ingress_cidrs", "'banana' is not a CIDR block"),
+        ({"task_memory_mib": 8192}, "task_memory_mib", "do not fit on a c6g.xlarge"),
+        ({"task_cpu": 8192}, "task_cpu", "do not fit on a c6g.xlarge"),
+        ({"name": "My_Server"}, "name", "lower-case"),
+        ({"name": "a-very-long-service-name-x"}, "name", "limited to 32"),
+        ({"name": "ecs-weather"}, "name", "must not start with"),
+        ({"image_uri": "nginx"}, "image_uri", "explicit tag or digest"),
+        ({"image_uri": "registry.example.com/mcp"}, "image_uri", "explicit tag or digest"),
+        ({"region": "Europe"}, "region", "us-east-1"),
+        ({"log_retention_days": 10}, "log_retention_days", "one of"),
+        ({"health_check_timeout_seconds": 5}, "health_check_timeout_seconds", "below"),
+        ({"health_check_path": "health"}, "health_check_path", "start with '/'"),
+        (
+            {"ami_ssm_parameter": "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"},
+            "ami_ssm_parameter",
+            "arm64",
+        ),
+        ({"state_bucket": "Bad_Bucket"}, "state_bucket", "S3 bucket name"),
+        ({"tags": {"aws:reserved": "x"}}, "tags", "not a valid AWS tag key"),
+        ({"az_count": 7}, "az_count", "less than or equal to 4"),
+        ({"instance_tpye": "c6g.large"}, "instance_tpye", "unknown key"),
+    ],
+)
+def test_invalid_configuration_names_the_key(
+    overrides: dict[str, object], key: str, explanation: str
+) -> None:
+    with pytest.raises(InfraConfigError) as error:
+        load_infra_config(cdktf_json=None, **overrides)
+    assert key in str(error.value)
+    assert explanation in str(error.value)
+
+
+def test_unknown_environment_variable_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCP_STACK_INSTANCETYPE", "c6g.large")
+    with pytest.raises(InfraConfigError, match="MCP_STACK_INSTANCETYPE"):
+        load_infra_config(cdktf_json=None)
+
+
+def test_malformed_cdktf_json_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cdktf.json"
+    path.write_text('{"context": {')
+    with pytest.raises(InfraConfigError, match="not valid JSON"):
+        load_infra_config(path)
+
+
+def test_larger_instances_fit_more_tasks() -> None:
+    # c6g.4xlarge: 16 vCPU / 32 GiB, 8 interfaces -> 7 awsvpc tasks of 2 vCPU / 4 GiB.
+    config = load_infra_config(
+        cdktf_json=None, instance_type="c6g.4xlarge", desired_task_count=6, instance_max_count=1
+    )
+    assert config.instance_capacity.tasks_that_fit(2048, 4096) == 7
+
+
+def test_synth_with_bad_configuration_exits_2_naming_the_variable() -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "MCP_STACK_TASK_MEMORY_MIB": "lots"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "task_memory_mib" in result.stderr
+    assert "MCP_STACK_TASK_MEMORY_MIB" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,64 @@
+"""Load balancer: internet-facing ALB, ingress from configured CIDRs, target group health check."""
+
+from __future__ import annotations
+
+from tests.infra.conftest import Synth
+
+
+def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers(default_synth: Synth) -> None:
+    alb = default_synth.resource("aws_lb")
+    assert alb["internal"] is False
+    assert alb["load_balancer_type"] == "application"
+    assert alb["subnets"] == ["${aws_subnet.network_public_0.id}", "${aws_subnet.network_public_1.id}"]
+    assert alb["drop_invalid_header_fields"] is True
+    assert alb["idle_timeout"] == 300
+
+
+def test_alb_accepts_port_80_from_the_configured_cidrs_only(
+    default_synth: Synth, variant_synth: Synth
+) -> None:
+    def ingress(synth: Synth) -> list[tuple[int, str | None, str | None]]:
+        alb_sg = "${aws_security_group.load_balancer_alb_sg.id}"
+        rules = synth.resources("aws_vpc_security_group_ingress_rule").values()
+        return sorted(
+            (
+                (r["from_port"], r.get("cidr_ipv4"), r.get("cidr_ipv6"))
+                for r in rules
+                if r["security_group_id"] == alb_sg
+            ),
+            key=str,
+        )
+
+    assert ingress(default_synth) == [(80, "0.0.0.0/0", None)]
+    assert ingress(variant_synth) == [(80, "203.0.113.0/24", None), (80, None, "2001:db8::/32")]
+
+
+def test_alb_sends_traffic_only_to_the_tasks(default_synth: Synth) -> None:
+    alb_sg = "${aws_security_group.load_balancer_alb_sg.id}"
+    egress = [
+        r
+        for r in default_synth.resources("aws_vpc_security_group_egress_rule").values()
+        if r["security_group_id"] == alb_sg
+    ]
+    assert [(r["from_port"], r["referenced_security_group_id"]) for r in egress] == [
+        (8000, "${aws_security_group.service_task_sg.id}")
+    ]
+
+
+def test_target_group_checks_health_every_five_seconds(default_synth: Synth) -> None:
+    group = default_synth.resource("aws_lb_target_group")
+    assert (group["port"], group["protocol"], group["target_type"]) == (8000, "HTTP", "ip")
+    check = group["health_check"]
+    assert check["path"] == "/health"
+    assert check["interval"] == 5
+    assert check["timeout"] < check["interval"]
+    assert (check["healthy_threshold"], check["unhealthy_threshold"], check["matcher"]) == (2, 2, "200")
+    assert group["deregistration_delay"] == "15"
+
+
+def test_listener_on_80_forwards_to_the_target_group(default_synth: Synth) -> None:
+    listener = default_synth.resource("aws_lb_listener")
+    assert (listener["port"], listener["protocol"]) == (80, "HTTP")
+    assert listener["default_action"] == [
+        {"type": "forward", "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}"}
+    ]

@@ -1,0 +1,55 @@
+"""The synthesized stacks match the reviewed snapshots in tests/snapshots/.
+
+Any change to what `terraform plan` would see shows up as a diff of these files in review.
+After an intended change, refresh them with:
+    UPDATE_SNAPSHOTS=1 pipenv run pytest tests/infra/test_snapshot.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
+from stacks.source_hash import image_source_hash
+from tests.infra.conftest import Synth
+
+SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
+ROOT = Path(__file__).resolve().parents[2]
+#: The image tag changes with every server edit; the snapshot is about the infrastructure.
+HASH_PLACEHOLDER = "<image-source-hash>"
+
+
+def normalized(synth: Synth, stack: str) -> str:
+    text = synth.text(stack).replace(image_source_hash(ROOT), HASH_PLACEHOLDER)
+
+    def strip(value: Any) -> Any:  # cdktf's "//" metadata (construct paths) is noise in review
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "//"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    document = strip(json.loads(text))
+    for resources in document.get("resource", {}).values():
+        for resource in resources.values():
+            if "container_definitions" in resource:  # one JSON string: expand it so diffs are readable
+                resource["container_definitions"] = json.loads(resource["container_definitions"])
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+@pytest.mark.parametrize("stack", [MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME])
+def test_synthesized_stack_matches_snapshot(default_synth: Synth, stack: str) -> None:
+    snapshot = SNAPSHOTS / f"{stack}.tf.json"
+    actual = normalized(default_synth, stack)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        snapshot.write_text(actual)
+    assert snapshot.exists(), f"no snapshot yet: run UPDATE_SNAPSHOTS=1 pytest {__file__}"
+    assert actual == snapshot.read_text(), (
+        f"{stack} changed. Review the diff; if intended, refresh with "
+        "UPDATE_SNAPSHOTS=1 pytest tests/infra/test_snapshot.py"
+    )
