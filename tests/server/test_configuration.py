@@ -1,0 +1,105 @@
+"""Configuration: one typed settings object; a bad environment value stops `python -m server` clearly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from server.contract import CONTAINER_PORT, EnvVar
+from server.settings import DEFAULT_USER_AGENT, ServerSettings, describe_validation_error
+from tests.server.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def settings(**env: str) -> ServerSettings:
+    return ServerSettings(**env)
+
+
+def test_defaults_suit_a_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in vars(EnvVar).values():
+        if isinstance(name, str) and name.isupper():
+            monkeypatch.delenv(name, raising=False)
+
+    defaults = ServerSettings()
+
+    assert (defaults.host, defaults.port, defaults.workers) == ("127.0.0.1", CONTAINER_PORT, 1)
+    assert defaults.nws_api_base_url == "https://api.weather.gov"
+    assert defaults.auth_token is None
+    assert defaults.allowed_origins == ()
+    assert defaults.cache_enabled is True
+    assert defaults.alerts_ttl_seconds <= 60
+    assert defaults.uses_default_user_agent
+    assert "mcp-weather-server" in DEFAULT_USER_AGENT
+    assert "contact" in DEFAULT_USER_AGENT
+
+
+def test_allowed_origins_is_a_comma_list_normalised() -> None:
+    parsed = settings(**{EnvVar.ALLOWED_ORIGINS: " https://App.Example.com:443 , http://localhost:6274/,"})
+
+    assert parsed.allowed_origins == ("https://app.example.com", "http://localhost:6274")
+
+
+def test_empty_auth_token_means_auth_off() -> None:
+    assert settings(**{EnvVar.AUTH_TOKEN: ""}).auth_token is None
+
+
+def test_log_level_is_case_insensitive() -> None:
+    assert settings(**{EnvVar.LOG_LEVEL: "debug"}).log_level == "DEBUG"
+
+
+def test_token_never_appears_in_the_settings_repr() -> None:
+    token = "s3cr3t-token-value-0123456789"
+
+    assert token not in repr(settings(**{EnvVar.AUTH_TOKEN: token}))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (EnvVar.PORT, "eighty", "valid integer"),
+        (EnvVar.PORT, "70000", "less than or equal to 65535"),
+        (EnvVar.WORKERS, "0", "greater than or equal to 1"),
+        (EnvVar.HOST, "not a host", "must be an IP address or a host name"),
+        (EnvVar.ALLOWED_ORIGINS, "*", "wildcards are not accepted"),
+        (EnvVar.ALLOWED_ORIGINS, "app.example.com", "is not an origin"),
+        (EnvVar.NWS_API_BASE_URL, "ftp://example.com", "must be an http(s) URL"),
+        (EnvVar.NWS_USER_AGENT, "   ", "must not be empty"),
+        (EnvVar.LOG_LEVEL, "loud", "'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'"),
+        (EnvVar.NWS_CACHE_ENABLED, "perhaps", "valid boolean"),
+        (EnvVar.NWS_ALERTS_TTL_SECONDS, "300", "less than or equal to 60"),
+        (EnvVar.NWS_RETRY_BUDGET_SECONDS, "15", "must be below 10"),
+    ],
+)
+def test_bad_value_fails_at_start_naming_the_variable(name: str, value: str, expected: str) -> None:
+    env = {key: val for key, val in os.environ.items() if not key.startswith(("MCP_", "NWS_"))}
+    env[name] = value
+
+    result = subprocess.run(
+        [sys.executable, "-m", "server"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("server: invalid configuration, not starting:\n")
+    assert name in result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) <= 3
+
+
+def test_a_rejected_token_is_not_echoed_back() -> None:
+    with pytest.raises(ValidationError) as caught:
+        settings(**{EnvVar.AUTH_TOKEN: "has spaces so it is rejected"})
+
+    message = describe_validation_error(caught.value)
+    assert message.startswith(f"{EnvVar.AUTH_TOKEN}: must be a bearer token")
+    assert "has spaces" not in message
+
+
+def test_forecast_ttl_floor_above_ceiling_is_rejected() -> None:
+    with pytest.raises(ValidationError, match=r"NWS_FORECAST_TTL_MIN_SECONDS .* must not exceed"):
+        settings(**{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS: "900", EnvVar.NWS_FORECAST_TTL_MAX_SECONDS: "60"})

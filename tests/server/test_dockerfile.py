@@ -1,0 +1,48 @@
+"""The Dockerfile and .dockerignore keep their promises (no Docker engine here, so read them)."""
+
+from __future__ import annotations
+
+import re
+
+from server.contract import CONTAINER_PORT
+from tests.server.conftest import REPO_ROOT
+
+DOCKERFILE = (REPO_ROOT / "server" / "Dockerfile").read_text()
+DOCKERIGNORE = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+
+
+def instructions(name: str) -> list[str]:
+    return [line.split(None, 1)[1] for line in DOCKERFILE.splitlines() if line.startswith(f"{name} ")]
+
+
+def test_base_image_is_slim_python_311_pinned_to_a_patch_version() -> None:
+    (base,) = [arg for arg in instructions("ARG") if arg.startswith("PYTHON_IMAGE=")]
+    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11\.\d+-slim(-\w+)?", base)
+
+
+def test_image_installs_only_the_hash_pinned_server_category() -> None:
+    assert "pipenv requirements --categories server --hash" in DOCKERFILE
+    assert "--require-hashes --no-deps" in DOCKERFILE
+    assert re.search(r"pip install pipenv==\d+\.\d+\.\d+", DOCKERFILE)
+
+
+def test_runtime_stage_is_non_root_exposes_the_port_and_has_a_healthcheck() -> None:
+    assert len(instructions("FROM")) == 2  # builder + runtime
+    runtime = DOCKERFILE.rsplit("FROM ", 1)[1]
+    assert "USER 10001:10001" in runtime
+    assert f"EXPOSE {CONTAINER_PORT}" in runtime
+    assert 'CMD ["python", "-m", "server.healthcheck"]' in runtime
+    assert "MCP_HOST=0.0.0.0" in runtime
+    assert "pipenv" not in runtime.replace("pipenv requirements", "")  # the tool stays in the builder
+
+
+def test_dockerignore_admits_only_server_code_and_the_lock() -> None:
+    rules = [line.strip() for line in DOCKERIGNORE if line.strip() and not line.startswith("#")]
+    assert rules[0] == "*"
+    assert {rule for rule in rules if rule.startswith("!")} == {"!server/", "!Pipfile", "!Pipfile.lock"}
+    copied = {
+        line.split()[1]
+        for line in DOCKERFILE.splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    }
+    assert copied == {"Pipfile", "server/"}

@@ -1,0 +1,107 @@
+"""The fake NWS behaves like the documented API, so tests against it mean something."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.fake_nws import LONDON, TOPEKA, FakeNws
+from tests.server.conftest import REPO_ROOT, free_port
+
+pytestmark = pytest.mark.timeout(30)
+
+UA = {"User-Agent": "fake-nws-tests (tests@example.com)"}
+
+
+def get(nws: FakeNws, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.get(nws.base_url + path, headers=UA if headers is None else headers, follow_redirects=False)
+
+
+def test_point_returns_the_documented_grid_and_forecast_link(nws: FakeNws) -> None:
+    response = get(nws, f"/points/{TOPEKA[0]},{TOPEKA[1]}")
+
+    properties = response.json()["properties"]
+    assert response.headers["content-type"] == "application/geo+json"
+    assert (properties["gridId"], properties["gridX"], properties["gridY"]) == ("TOP", 32, 81)
+    assert properties["forecast"] == f"{nws.base_url}/gridpoints/TOP/32,81/forecast"
+    assert properties["relativeLocation"]["properties"]["city"] == "Linn"
+
+
+def test_more_than_four_decimals_get_a_301_to_the_rounded_point(nws: FakeNws) -> None:
+    response = get(nws, "/points/39.74561,-97.08921")
+
+    assert response.status_code == 301
+    assert response.headers["location"] == "/points/39.7456,-97.0892"
+    assert response.json()["type"].endswith("/AdjustPointPrecision")
+
+
+def test_point_outside_coverage_is_404_invalid_point_problem(nws: FakeNws) -> None:
+    response = get(nws, f"/points/{LONDON[0]},{LONDON[1]}")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "https://api.weather.gov/problems/InvalidPoint"
+    assert response.json()["title"] == "Data Unavailable For Requested Point"
+
+
+def test_missing_user_agent_is_403(nws: FakeNws) -> None:
+    with httpx.Client() as client:
+        client.headers.pop("user-agent")
+        response = client.get(nws.base_url + "/alerts/active/area/KS")
+
+    assert response.status_code == 403
+
+
+def test_unknown_alert_area_is_400_with_parameter_errors(nws: FakeNws) -> None:
+    response = get(nws, "/alerts/active/area/XX")
+
+    assert response.status_code == 400
+    assert response.json()["parameterErrors"][0]["parameter"] == "path.area"
+
+
+def test_forecast_carries_cache_control_and_explicit_nulls(nws: FakeNws) -> None:
+    response = get(nws, "/gridpoints/TOP/32,81/forecast")
+
+    assert "max-age=900" in response.headers["cache-control"]
+    periods = response.json()["properties"]["periods"]
+    assert len(periods) == 14
+    assert periods[0]["temperatureTrend"] is None
+    assert periods[2]["probabilityOfPrecipitation"] == {"unitCode": "wmoUnit:percent", "value": None}
+
+
+def test_injected_failures_happen_n_times_then_normal_answers_resume(nws: FakeNws) -> None:
+    nws.fail("/alerts/", 503, times=2)
+
+    statuses = [get(nws, "/alerts/active/area/KS").status_code for _ in range(3)]
+
+    assert statuses == [503, 503, 200]
+    assert nws.count("/alerts/active/area/KS") == 3
+
+
+def test_standalone_fake_serves_with_latency_and_reports_stats(tmp_path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_nws", "--port", str(port), "--latency-ms", "150"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"fake NWS listening on http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        started = time.perf_counter()
+        response = httpx.get(base + "/alerts/active/area/KS", headers=UA)
+        elapsed = time.perf_counter() - started
+        stats = httpx.get(base + "/__fake__/stats").json()
+    finally:
+        process.terminate()
+        process.wait(10)
+
+    assert response.status_code == 200
+    assert elapsed >= 0.15
+    assert stats == {"total": 1, "by_path": {"/alerts/active/area/KS": 1}}

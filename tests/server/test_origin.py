@@ -1,0 +1,71 @@
+"""Origin validation (MCP spec: 403 for a present, disallowed Origin) and CORS for allowed origins."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from server.contract import HEALTH_PATH
+from tests.server.conftest import ALLOWED_ORIGIN, MCP_HEADERS, TEST_TOKEN, ServerProcess, jsonrpc
+
+pytestmark = pytest.mark.timeout(60)
+
+AUTHED = {**MCP_HEADERS, "Authorization": f"Bearer {TEST_TOKEN}"}
+LIST = jsonrpc("tools/list")
+
+
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "https://inspector.example.com.evil.example"]
+)
+def test_foreign_origin_is_403_even_with_a_valid_token(secured_server: ServerProcess, origin: str) -> None:
+    response = httpx.post(secured_server.mcp_url, headers={**AUTHED, "Origin": origin}, json=LIST)
+
+    assert response.status_code == 403
+
+
+def test_request_without_origin_passes(secured_server: ServerProcess) -> None:
+    assert httpx.post(secured_server.mcp_url, headers=AUTHED, json=LIST).status_code == 200
+
+
+def test_allowed_origin_passes_and_gets_cors_headers(secured_server: ServerProcess) -> None:
+    response = httpx.post(secured_server.mcp_url, headers={**AUTHED, "Origin": ALLOWED_ORIGIN}, json=LIST)
+
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+
+
+def test_cors_preflight_from_an_allowed_origin_succeeds_without_a_token(
+    secured_server: ServerProcess,
+) -> None:
+    response = httpx.options(
+        secured_server.mcp_url,
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+def test_loopback_origins_are_allowed_when_the_server_itself_is_on_loopback(
+    plain_server: ServerProcess,
+) -> None:
+    local = httpx.post(
+        plain_server.mcp_url, headers={**MCP_HEADERS, "Origin": "http://localhost:6274"}, json=LIST
+    )
+    foreign = httpx.post(
+        plain_server.mcp_url, headers={**MCP_HEADERS, "Origin": "http://evil.example"}, json=LIST
+    )
+
+    assert local.status_code == 200
+    assert foreign.status_code == 403
+
+
+def test_health_is_not_subject_to_origin_checks(secured_server: ServerProcess) -> None:
+    response = httpx.get(secured_server.base_url + HEALTH_PATH, headers={"Origin": "https://evil.example"})
+
+    assert response.status_code == 200
