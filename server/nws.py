@@ -288,7 +288,7 @@ class NwsClient:
         path = f"/points/{format_coordinate(latitude)},{format_coordinate(longitude)}"
 
         async def fetch() -> tuple[GridPoint, float]:
-            response = await self._get(path, not_found=PointNotCovered)
+            response = await self._get(path, point_lookup=True)
             return parse_point(self._json(response)), self._settings.points_ttl_seconds
 
         return await _lookup(self._points, "points", path, fetch)
@@ -332,7 +332,7 @@ class NwsClient:
                 f"{SERVICE} sent a response this server could not read. Try again in a few minutes."
             ) from None
 
-    async def _get(self, path: str, *, not_found: type[NwsRejected] = NwsRejected) -> httpx.Response:
+    async def _get(self, path: str, *, point_lookup: bool = False) -> httpx.Response:
         """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget."""
         settings = self._settings
         budget = settings.retry_budget_seconds
@@ -376,8 +376,7 @@ class NwsClient:
             ) from None
         if response.status_code == 200:
             return response
-        self._raise_for_client_error(response, not_found)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise self._client_error(response, point_lookup=point_lookup)
 
     async def _attempt(self, path: str) -> httpx.Response:
         try:
@@ -395,7 +394,8 @@ class NwsClient:
         return response
 
     @staticmethod
-    def _raise_for_client_error(response: httpx.Response, not_found: type[NwsRejected]) -> None:
+    def _client_error(response: httpx.Response, *, point_lookup: bool) -> NwsError:
+        """The error for a final non-200, non-transient answer (logged with NWS's problem details)."""
         status = response.status_code
         problem = _problem(response)
         log.warning(
@@ -407,22 +407,23 @@ class NwsClient:
             detail=problem.get("detail"),
             correlation_id=problem.get("correlationId"),
         )
-        if status == 404 and not_found is PointNotCovered:
-            raise PointNotCovered(f"{SERVICE} has no data for this point.", status=404)
+        if status == 404 and point_lookup:
+            return PointNotCovered(f"{SERVICE} has no data for this point.", status=404)
         if status == 403:
-            raise NwsRejected(
+            return NwsRejected(
                 f"{SERVICE} refused this server's requests (HTTP 403). This is a server configuration"
                 " problem (its NWS_USER_AGENT); retrying will not help, please tell the operator.",
                 status=403,
             )
         if 300 <= status < 400:
-            raise NwsBadResponse(
+            return NwsBadResponse(
                 f"{SERVICE} redirected the request unexpectedly (HTTP {status}). Try again later.",
                 status=status,
             )
         title = _text(problem.get("title"))
         reason = f"HTTP {status}: {title}" if title else f"HTTP {status}"
-        raise not_found(f"{SERVICE} rejected the request ({reason}). Retrying will not help.", status=status)
+        message = f"{SERVICE} rejected the request ({reason}). Retrying will not help."
+        return NwsRejected(message, status=status)
 
 
 @asynccontextmanager

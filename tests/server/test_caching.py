@@ -202,4 +202,4 @@ async def test_stale_answer_is_fast_when_nws_is_down(nws: FakeNws) -> None:
         started = time.perf_counter()
         assert (await client.alerts("KS")).status == "stale"
 
-    assert time.perf_counter() - started < 1.0  # two quick attempts, then the stale entry
+    assert time.perf_counter() - started < 2.0  # two quick attempts, then the stale entry
