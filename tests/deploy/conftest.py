@@ -1,0 +1,175 @@
+"""Emulated AWS for the deploy suite: moto on a free loopback port, a scratch copy of the project,
+stub docker/aws executables, and helpers that run the user's real commands (cdktf, terraform).
+
+Every test here is marked `deploy`: `pipenv run test -m deploy` runs the suite alone,
+`-m "not deploy"` skips it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from server.contract import MAIN_STACK_NAME
+from tests.stub_tools import StubTools, install_stub_tools
+from tests.terraform_cli import terraform, write_cli_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+REGION = "us-east-1"
+#: cdktf runs `terraform providers lock` (a registry call) when a stack has no lock file yet; this
+#: machine only has a filesystem mirror, so the suite passes the CLI's switch for that case.
+SKIP_LOCK = ("--skip-provider-lock",)
+#: What a deploy reads from the project; everything else (tests, docs, caches) stays behind.
+PROJECT_FILES = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", ".dockerignore", "stacks", "server")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.deploy)
+
+
+def free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """moto (with the emulator corrections of moto_launcher.py) on 127.0.0.1 only; one empty
+    account per test module, so one flow's leftovers cannot break another."""
+    port = free_loopback_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("moto_launcher.py")), "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)  # noqa: S310 - loopback
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto did not start:\n{log.read_text()}") from None
+            time.sleep(0.2)
+    yield endpoint
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@dataclass
+class Project:
+    """A scratch copy of the project wired to emulated AWS; commands run as a user would type them."""
+
+    root: Path
+    env: dict[str, str]
+    stubs: StubTools
+    endpoint: str
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def stack_dir(self, stack: str = MAIN_STACK_NAME) -> Path:
+        return self.root / "cdktf.out" / "stacks" / stack
+
+    def command_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        return {**self.env, **self.overrides, **(extra or {})}
+
+    def cdktf(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(CDKTF), *args],
+            cwd=self.root,
+            env=self.command_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"cdktf {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+            )
+        return result
+
+    def deploy(self, stack: str = MAIN_STACK_NAME) -> dict[str, Any]:
+        """`cdktf deploy <stack> --auto-approve`; returns the stack's outputs."""
+        outputs = self.root / "outputs.json"
+        self.cdktf(
+            "deploy",
+            stack,
+            *SKIP_LOCK,
+            "--auto-approve",
+            "--outputs-file",
+            str(outputs),
+            "--outputs-file-include-sensitive-outputs",
+        )
+        return json.loads(outputs.read_text())[stack]
+
+    def destroy(self, stack: str = MAIN_STACK_NAME) -> None:
+        self.cdktf("destroy", stack, *SKIP_LOCK, "--auto-approve")
+
+    def synth(self) -> None:
+        """What cdktf runs first: the app command from cdktf.json."""
+        subprocess.run(
+            [sys.executable, "main.py"], cwd=self.root, env=self.command_env(), check=True, timeout=300
+        )
+
+    def terraform(
+        self, *args: str, stack: str = MAIN_STACK_NAME, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        return terraform(list(args), self.stack_dir(stack), self.command_env(), check=check)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
+def make_project(directory: Path, endpoint: str) -> Project:
+    root = directory / "project"
+    root.mkdir(parents=True)
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        elif source.exists():
+            shutil.copy2(source, root / name)
+    stubs = install_stub_tools(directory / "stubs")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MCP_STACK_"))},
+        "PATH": f"{stubs.bin_dir}{os.pathsep}{os.environ['PATH']}",
+        # cdktf.json runs `pipenv run python main.py`: use this checkout's environment, not a new one.
+        "PIPENV_PIPFILE": str(ROOT / "Pipfile"),
+        "PIPENV_VERBOSITY": "-1",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": REGION,
+        "TF_CLI_CONFIG_FILE": str(write_cli_config(directory)),
+        "TF_IN_AUTOMATION": "1",
+        "CHECKPOINT_DISABLE": "1",
+        "CI": "1",
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    return Project(root=root, env=env, stubs=stubs, endpoint=endpoint)
