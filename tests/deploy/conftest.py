@@ -65,7 +65,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
