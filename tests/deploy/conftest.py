@@ -104,7 +104,8 @@ class Project:
         )
         if result.returncode != 0:
             raise AssertionError(
-                f"cdktf {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
+                f"cdktf {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout[-6000:]}\n{result.stderr[-4000:]}"
             )
         return result
 

@@ -5,7 +5,6 @@ redeploy, `cdktf destroy`. Tests run in file order and share one deployment.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ HEADROOM = {"MCP_STACK_INSTANCE_MAX_COUNT": "3"}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> Iterator[Project]:
+def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> Project:
     project = make_project(tmp_path_factory.mktemp("lifecycle"), moto_endpoint)
     project.overrides.update(HEADROOM)
-    yield project
+    return project
 
 
 @pytest.fixture(scope="module")
