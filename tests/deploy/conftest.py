@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -49,29 +50,76 @@ def free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Emulator:
+    url: str
+    #: The self-signed certificate moto serves; clients trust it through AWS_CA_BUNDLE.
+    ca_bundle: Path
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "moto.crt", directory / "moto.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
 @pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """moto (with the emulator corrections of moto_launcher.py) on 127.0.0.1 only; one empty
-    account per test module, so one flow's leftovers cannot break another."""
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """moto (with the emulator corrections of moto_launcher.py) over TLS on 127.0.0.1 only; one
+    empty account per test module, so one flow's leftovers cannot break another."""
+    directory = tmp_path_factory.mktemp("moto")
+    cert, key = self_signed_certificate(directory)
     port = free_loopback_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    log = directory / "moto.log"
     with log.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("moto_launcher.py")), "--port", str(port)],
+            [
+                sys.executable,
+                str(Path(__file__).with_name("moto_launcher.py")),
+                "--port",
+                str(port),
+                "--ssl-cert",
+                str(cert),
+                "--ssl-key",
+                str(key),
+            ],
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    endpoint = f"http://127.0.0.1:{port}"
+    emulator = Emulator(url=f"https://127.0.0.1:{port}", ca_bundle=cert)
+    trust = ssl.create_default_context(cafile=str(cert))
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            urllib.request.urlopen(f"{emulator.url}/moto-api/", timeout=1, context=trust)
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"moto did not start:\n{log.read_text()}") from None
             time.sleep(0.2)
-    yield endpoint
+    yield emulator
     process.terminate()
     process.wait(timeout=10)
 
@@ -83,7 +131,7 @@ class Project:
     root: Path
     env: dict[str, str]
     stubs: StubTools
-    endpoint: str
+    emulator: Emulator
     overrides: dict[str, str] = field(default_factory=dict)
 
     def stack_dir(self, stack: str = MAIN_STACK_NAME) -> Path:
@@ -140,14 +188,15 @@ class Project:
     def client(self, service: str) -> Any:
         return boto3.client(
             service,
-            endpoint_url=self.endpoint,
+            endpoint_url=self.emulator.url,
+            verify=str(self.emulator.ca_bundle),
             region_name=REGION,
             aws_access_key_id="test",
             aws_secret_access_key="test",
         )
 
 
-def make_project(directory: Path, endpoint: str) -> Project:
+def make_project(directory: Path, emulator: Emulator) -> Project:
     root = directory / "project"
     root.mkdir(parents=True)
     for name in PROJECT_FILES:
@@ -163,7 +212,8 @@ def make_project(directory: Path, endpoint: str) -> Project:
         # cdktf.json runs `pipenv run python main.py`: use this checkout's environment, not a new one.
         "PIPENV_PIPFILE": str(ROOT / "Pipfile"),
         "PIPENV_VERBOSITY": "-1",
-        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL": emulator.url,
+        "AWS_CA_BUNDLE": str(emulator.ca_bundle),
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_REGION": REGION,
@@ -173,4 +223,4 @@ def make_project(directory: Path, endpoint: str) -> Project:
         "CI": "1",
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
-    return Project(root=root, env=env, stubs=stubs, endpoint=endpoint)
+    return Project(root=root, env=env, stubs=stubs, emulator=emulator)

@@ -11,6 +11,12 @@ harness, and never in the stacks: the product must not hide a diff (no ignore_ch
    resource type "launch-template") into the template data, which real EC2 never does.
 3. Security group rules that reference another group lose their Description in
    DescribeSecurityGroupRules (moto reads it only from CIDR ranges).
+4. Policy conditions: moto evaluates only StringEquals and treats every other operator as
+   satisfied, and it answers DENIED for a statement whose conditions do not hold, whatever its
+   Effect (in AWS such a statement simply does not apply). Together these make the state bucket's
+   "deny unless TLS" statement deny every request. The launcher adds the Bool operator, the
+   aws:SecureTransport key taken from the request's real scheme (the suite serves moto over TLS,
+   as AWS is), and AWS's "conditions not met: statement does not apply" rule.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from typing import Any
 # Attaching AWS-managed policies (ECS-for-EC2, SSM core) needs moto's copy of them.
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
+from flask import has_request_context, request
 from moto.core.utils import camelcase_to_underscores
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.responses.launch_templates import LaunchTemplates
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.iam import policy_conditions
+from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
+from moto.s3.models import FakeBucket
 from moto.server import main as moto_main
 
 #: CreateService parameters moto ignores but real ECS stores and returns.
@@ -84,15 +94,52 @@ def _patch_referenced_rule_description() -> None:
     SecurityGroupRule.description = property(description)  # type: ignore[assignment]
 
 
+def _bool_condition(expected: str | list[str], actual: str) -> bool:
+    values = expected if isinstance(expected, list) else [expected]
+    return any(str(value).lower() == actual.lower() for value in values)
+
+
+def _patch_bucket_policy_conditions() -> None:
+    policy_conditions.CONDITION_OPERATIONS["Bool"] = _bool_condition
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        if self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
+            return PermissionResult.NEUTRAL
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
+    def get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        secure = has_request_context() and request.scheme == "https"
+        return IAMPolicy(self.policy.decode()).is_action_permitted(
+            action, resource, incoming_condition_values={"aws:SecureTransport": str(secure).lower()}
+        )
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ssl-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--ssl-key", help="private key of --ssl-cert (PEM)")
     args = parser.parse_args()
     _patch_create_service()
     _patch_create_launch_template()
     _patch_referenced_rule_description()
+    _patch_bucket_policy_conditions()
+    tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
     # Loopback only, always.
-    moto_main(["-H", "127.0.0.1", "-p", str(args.port)])
+    moto_main(["-H", "127.0.0.1", "-p", str(args.port), *tls])
 
 
 if __name__ == "__main__":

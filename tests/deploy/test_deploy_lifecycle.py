@@ -13,7 +13,7 @@ import pytest
 from server.contract import LOG_GROUP_NAME
 from stacks.config import DEFAULT_AMI_PARAMETER
 from stacks.source_hash import image_source_hash
-from tests.deploy.conftest import Project, make_project
+from tests.deploy.conftest import Emulator, Project, make_project
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -22,7 +22,7 @@ HEADROOM = {"MCP_STACK_INSTANCE_MAX_COUNT": "3"}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: str) -> Project:
+def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: Emulator) -> Project:
     project = make_project(tmp_path_factory.mktemp("lifecycle"), moto_endpoint)
     project.overrides.update(HEADROOM)
     return project
