@@ -17,10 +17,16 @@ from server.settings import ServerSettings, describe_validation_error
 #: keep-alive connections (the other way round produces sporadic 502s).
 KEEP_ALIVE_SECONDS = 65
 EXIT_BAD_CONFIG = 2
+#: The uvicorn factory of the weather server (each worker process calls it).
+APP_FACTORY = "server.app:create_app"
 
 
-def main() -> int:
-    """Run the server until SIGTERM/SIGINT; returns the process exit code."""
+def main(app_factory: str = APP_FACTORY) -> int:
+    """Run the server until SIGTERM/SIGINT; returns the process exit code.
+
+    `app_factory` exists for the benchmark's framework floor, which serves another FastMCP app with
+    exactly this uvicorn configuration.
+    """
     try:
         settings = ServerSettings()
     except ValidationError as error:
@@ -55,7 +61,7 @@ def main() -> int:
         cache_enabled=settings.cache_enabled,
     )
     uvicorn.run(
-        "server.app:create_app",
+        app_factory,
         factory=True,
         host=settings.host,
         port=settings.port,

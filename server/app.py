@@ -61,7 +61,16 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     settings = settings or ServerSettings()
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
-    mcp_app: ASGIApp = create_server(settings).http_app(
+    return http_transport(create_server(settings), settings)
+
+
+def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
+    """Any FastMCP server, served the way this project serves it.
+
+    Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
+    Origin guard and /health. Public so the benchmark's framework floor uses exactly this transport.
+    """
+    mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,
         stateless_http=True,
         json_response=True,
