@@ -70,7 +70,8 @@ KS_ALERTS = 2  # a Tornado Warning with every field, a Wind Advisory with null i
 TX_ALERTS = 30  # more than the server shows at once
 GM_ALERTS = 1  # a marine Small Craft Advisory
 
-_COVERAGE = (  # (lat_min, lat_max, lon_min, lon_max, office)
+#: Every coordinate inside these boxes has a grid cell: (lat_min, lat_max, lon_min, lon_max, office).
+COVERAGE = (
     (24.0, 50.0, -125.0, -101.0, "BOU"),
     (24.0, 50.0, -101.0, -66.0, "TOP"),
     (51.0, 72.0, -180.0, -129.0, "AFG"),
@@ -78,6 +79,8 @@ _COVERAGE = (  # (lat_min, lat_max, lon_min, lon_max, office)
     (17.0, 19.0, -68.0, -64.0, "SJU"),
     (13.0, 14.0, 144.0, 146.0, "GUM"),
 )
+#: Grid cells per degree of latitude and of longitude.
+CELLS_PER_DEGREE = 40
 _BASE_TIME = datetime(2025, 6, 3, 18, 0, tzinfo=UTC)
 _DECIMALS_RE = re.compile(r"^-?\d+(?:\.(\d+))?$")
 _CONTEXT = ["https://geojson.org/geojson-ld/geojson-context.jsonld", {"@version": "1.1"}]
@@ -134,11 +137,15 @@ def _four_decimals(value: float) -> str:
     return f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
 
 
-def _grid_for(lat: float, lon: float) -> tuple[str, int, int] | None:
-    for lat_min, lat_max, lon_min, lon_max, office in _COVERAGE:
+def grid_for(lat: float, lon: float) -> tuple[str, int, int] | None:
+    """(office, gridX, gridY) of any coordinate inside the fake's coverage, else None.
+
+    Cells are 1/CELLS_PER_DEGREE degree (~2.5 km, like NWS grids): nearby coordinates share a cell.
+    """
+    for lat_min, lat_max, lon_min, lon_max, office in COVERAGE:
         if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
-            # ~2.5 km cells, like NWS grids: nearby coordinates share a cell.
-            return office, math.floor((lon + 180) * 40), math.floor((lat + 90) * 40)
+            grid_x = math.floor((lon + 180) * CELLS_PER_DEGREE)
+            return office, grid_x, math.floor((lat + 90) * CELLS_PER_DEGREE)
     return None
 
 
@@ -146,7 +153,7 @@ def _point_feature(base: str, lat: float, lon: float, raw: str) -> dict[str, Any
     if (lat, lon) == NO_GRID_POINT:
         grid = None
     else:
-        grid = _grid_for(lat, lon)
+        grid = grid_for(lat, lon)
         if grid is None:
             return None
     nulls = (lat, lon) == NULLS_POINT
@@ -483,7 +490,7 @@ class FakeNws:
         if not re.fullmatch(r"[A-Z]{3}", office) or match is None:
             return _problem(request, 404, "Not Found", f"Grid {office}/{grid} not found", "InvalidGrid")
         grid_x, grid_y = int(match.group(1)), int(match.group(2))
-        nulls = _grid_for(*NULLS_POINT) == (office, grid_x, grid_y)
+        nulls = grid_for(*NULLS_POINT) == (office, grid_x, grid_y)
         feature = _forecast_feature(self._base(request), office, grid_x, grid_y, nulls=nulls)
         return _geojson(feature, max_age=self.forecast_max_age)
 
