@@ -1,0 +1,224 @@
+"""`python -m bench`: run the parts, print progress, write bench/RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from bench import procfs
+from bench.processes import Terminated, sigterm_raises
+from bench.report import RunInfo, render
+from bench.results import RunResults, Scenario
+from bench.runner import ScenarioSpec, run_scenario
+from bench.services import REPO_ROOT, FakeNwsProcess, Mode
+from bench.synth import measure_synth
+from bench.targets import evaluate
+from bench.workloads import WEATHER_WORKLOADS, Workload
+
+PARTS: Final = ("load", "floor", "synth")
+DEFAULT_OUTPUT: Final = REPO_ROOT / "bench" / "RESULTS.md"
+COMMENTARY: Final = REPO_ROOT / "bench" / "TUNING.md"
+VERSIONED: Final = (
+    "fastmcp",
+    "mcp",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "starlette",
+    "httpx",
+    "httpx2",
+    "pydantic",
+    "cdktf",
+    "cdktf-cdktf-provider-aws",
+)
+
+
+def _csv(choices: Sequence[str]) -> Callable[[str], list[str]]:
+    """An argparse type for a comma list drawn from `choices`."""
+
+    def parse(value: str) -> list[str]:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        unknown = [item for item in items if item not in choices]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(unknown)} (choose from {', '.join(choices)})"
+            )
+        return items
+
+    return parse
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line; every default gives the run that RESULTS.md records."""
+    parser = argparse.ArgumentParser(
+        prog="pipenv run bench",
+        description="Load benchmark of the MCP weather server against a fake NWS, plus synth timing.",
+    )
+    parser.add_argument(
+        "--parts",
+        type=_csv(PARTS),
+        default=list(PARTS),
+        help="comma list of load (cached vs caching disabled), floor (echo tool), synth (default: all)",
+    )
+    parser.add_argument(
+        "--workloads",
+        type=_csv(WEATHER_WORKLOADS),
+        default=list(WEATHER_WORKLOADS),
+        help="comma list of hot, cold, alerts, mixed (default: all)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=100, help="concurrent MCP clients of the target run (default 100)"
+    )
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        nargs="*",
+        default=[10],
+        metavar="N",
+        help="further client counts to repeat the run at, for the speedup by concurrency (default: 10)",
+    )
+    parser.add_argument(
+        "--calls-per-client",
+        type=int,
+        default=30,
+        help="calls per workload = this x clients (default 30)",
+    )
+    parser.add_argument(
+        "--min-calls", type=int, default=600, help="at least this many calls per workload (default 600)"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=150.0, help="fake NWS latency per request (default 150)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="uvicorn worker processes (default 2: the task's vCPUs)"
+    )
+    parser.add_argument(
+        "--client",
+        choices=("sdk", "fastmcp"),
+        default="sdk",
+        help="MCP client library of the load generator (default: the official SDK, the cheaper one)",
+    )
+    parser.add_argument("--synth-repeats", type=int, default=2, help="runs of each synth (default 2)")
+    parser.add_argument("--seed", type=int, default=6, help="seed of the cold workload's coordinates")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help="markdown report to write (default bench/RESULTS.md)",
+    )
+    parser.add_argument("--workdir", type=Path, help="keep plans and process logs here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    for name in ("clients", "calls_per_client", "workers", "synth_repeats"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if any(level < 1 for level in args.sweep):
+        parser.error("--sweep values must be at least 1")
+    return args
+
+
+def plan_specs(args: argparse.Namespace) -> list[ScenarioSpec]:
+    """Every scenario of the run, in order: per level, per workload, cached then baseline."""
+    levels = [args.clients, *(level for level in args.sweep if level != args.clients)]
+    specs = []
+    for clients in levels:
+        calls = max(args.calls_per_client * clients, args.min_calls)
+        pairs: list[tuple[Workload, Mode]] = []
+        for workload in args.workloads if "load" in args.parts else []:
+            pairs += [(workload, "cached"), (workload, "baseline")]
+            if workload == "hot" and "floor" in args.parts:
+                pairs.append(("floor", "floor"))  # right after hot: same background conditions
+        if "floor" in args.parts and ("floor", "floor") not in pairs:
+            pairs.append(("floor", "floor"))
+        specs += [
+            ScenarioSpec(workload, mode, clients, calls, args.workers, client=args.client, seed=args.seed)
+            for workload, mode in pairs
+        ]
+    return specs
+
+
+def describe(scenario: Scenario) -> str:
+    """One progress line."""
+    return (
+        f"{scenario.workload:>6} {scenario.mode:<8} {scenario.clients:>4} clients: "
+        f"{scenario.calls_per_second:7.1f} calls/s  p50 {scenario.latency.p50_ms:6.0f} ms"
+        f"  p99 {scenario.latency.p99_ms:6.0f} ms  errors {scenario.errors}"
+        f"  NWS/call {scenario.upstream_per_call:.3f}  peak RSS {scenario.memory.peak_rss:.0f} MiB"
+    )
+
+
+def versions() -> dict[str, str]:
+    """Installed versions of the libraries that matter for the numbers."""
+    found = {}
+    for name in VERSIONED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "missing"
+    return found
+
+
+def run(args: argparse.Namespace, workdir: Path) -> RunResults:
+    """Run the selected parts; servers and the fake are always stopped."""
+    results = RunResults()
+    specs = plan_specs(args)
+    if specs:
+        fake = FakeNwsProcess(workdir, args.latency_ms)
+        try:
+            for spec in specs:
+                scenario = run_scenario(spec, fake, workdir)
+                results.scenarios.append(scenario)
+                print(describe(scenario), flush=True)
+                if scenario.errors:
+                    print(f"        errors: {scenario.error_samples}", flush=True)
+        finally:
+            fake.stop()
+    if "synth" in args.parts:
+        results.synth = measure_synth(REPO_ROOT, args.synth_repeats)
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; exit code 0 when the run completed (whether or not the targets are met)."""
+    args = parse_args(argv)
+    command = "pipenv run bench" + (
+        "" if not argv and len(sys.argv) <= 1 else " " + shlex.join(argv or sys.argv[1:])
+    )
+    started = time.perf_counter()
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        with sigterm_raises(), ExitStack() as stack:
+            workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+            workdir.mkdir(parents=True, exist_ok=True)
+            results = run(args, workdir)
+    except (KeyboardInterrupt, Terminated):
+        print("bench: interrupted; every process it started has been stopped", file=sys.stderr)
+        return 130
+    info = RunInfo(
+        command=command,
+        date=date,
+        machine=procfs.machine(),
+        python=platform.python_version(),
+        versions=versions(),
+        latency_ms=args.latency_ms,
+        workers=args.workers,
+        client=args.client,
+        target_clients=args.clients,
+        wall_seconds=time.perf_counter() - started,
+    )
+    commentary = COMMENTARY.read_text() if COMMENTARY.exists() else ""
+    args.output.write_text(render(results, info, args.workloads, commentary))
+    print(f"\nwrote {args.output}")
+    for check in evaluate(results, args.clients):
+        state = {True: "met", False: "NOT MET", None: "not measured"}[check.met]
+        print(f"  [{state}] {check.target}: {check.measured}")
+    return 0

@@ -1,0 +1,38 @@
+"""The framework floor: a trivial echo tool behind exactly the weather server's transport.
+
+`python -m bench.floor` validates the same environment and runs the same uvicorn configuration as
+`python -m server` (its `main`), and `create_app` wraps the echo server with the server's own
+`http_transport`. What the weather tools cost on top of this is our code's overhead per call.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from fastmcp import FastMCP
+from starlette.types import ASGIApp
+
+from server.__main__ import main as serve
+from server.app import http_transport
+from server.logs import configure_logging
+from server.settings import ServerSettings
+
+FACTORY = "bench.floor:create_app"
+
+
+async def echo(text: str) -> str:
+    """Return the text unchanged."""
+    return text
+
+
+def create_app() -> ASGIApp:
+    """The uvicorn factory of the floor (one per worker process, like the weather server's)."""
+    settings = ServerSettings()
+    configure_logging(settings.log_level)
+    mcp = FastMCP(name="floor")
+    mcp.tool(echo)
+    return http_transport(mcp, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(FACTORY))

@@ -1,0 +1,332 @@
+"""bench/RESULTS.md: the run rendered as markdown tables, with the targets judged."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bench.procfs import Machine
+from bench.results import RunResults, Scenario, SynthTiming
+from bench.targets import Check, evaluate, floor_share, speedup
+
+_MET: Final = {True: "met", False: "**not met**", None: "not measured"}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """How and where the run happened."""
+
+    command: str
+    date: str
+    machine: Machine
+    python: str
+    versions: dict[str, str]
+    latency_ms: float
+    workers: int
+    client: str
+    target_clients: int
+    wall_seconds: float
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub-flavoured markdown table; numeric-looking columns are right-aligned."""
+
+    def numeric(column: int) -> bool:
+        cells = [row[column] for row in rows if row[column] not in ("", "-")]
+        return bool(cells) and all(
+            cell.lstrip("+-~").rstrip("x%").replace(".", "", 1).isdigit() for cell in cells
+        )
+
+    aligns = ["---:" if rows and numeric(index) else "---" for index in range(len(headers))]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(aligns) + " |"]
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def number(value: float, digits: int = 0) -> str:
+    """A number for a table: fixed digits, '-' for nothing, 'inf' spelled out."""
+    if math.isinf(value):
+        return "inf"
+    return f"{value:,.{digits}f}".replace(",", "")
+
+
+def times(value: float | None) -> str:
+    """A ratio such as 12.3x, or '-'."""
+    return "-" if value is None else f"{value:.1f}x"
+
+
+def _scenario_row(scenario: Scenario, vs: str) -> list[str]:
+    return [
+        f"`{scenario.workload}`",
+        scenario.mode,
+        str(scenario.calls),
+        number(scenario.calls_per_second),
+        number(scenario.latency.p50_ms),
+        number(scenario.latency.p95_ms),
+        number(scenario.latency.p99_ms),
+        str(scenario.errors),
+        number(scenario.upstream_per_call, 2),
+        number(scenario.memory.peak_rss),
+        vs,
+    ]
+
+
+def load_section(results: RunResults, clients: int, workloads: Sequence[str]) -> str:
+    """Cached vs caching-disabled, per workload, at one concurrency."""
+    rows = []
+    for workload in workloads:
+        ratio = speedup(results, workload, clients)
+        for mode in ("cached", "baseline"):
+            scenario = results.find(workload, mode, clients)
+            if scenario is not None:
+                rows.append(_scenario_row(scenario, times(ratio) if mode == "cached" else "1.0x"))
+    floor = results.find("floor", "floor", clients)
+    if floor is not None:
+        rows.append(_scenario_row(floor, "-"))
+    headers = [
+        "workload",
+        "server",
+        "calls",
+        "calls/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "errors",
+        "NWS req/call",
+        "peak RSS MiB",
+        "vs baseline",
+    ]
+    return f"### {clients} concurrent clients\n\n" + table(headers, rows)
+
+
+def floor_section(results: RunResults, clients: int) -> str:
+    """Cache-hit calls against the echo floor: calls/s and server CPU per call."""
+    floor = results.find("floor", "floor", clients)
+    hot = results.find("hot", "cached", clients)
+    if floor is None or hot is None:
+        return "Not run (needs the `hot` workload and the `floor` part)."
+    rows = []
+    for label, scenario in (("echo tool (floor)", floor), ("`hot` forecast, cache hits", hot)):
+        rows.append(
+            [
+                label,
+                number(scenario.calls_per_second),
+                number(scenario.latency.p50_ms),
+                number(scenario.latency.p99_ms),
+                number(scenario.cpu_ms_per_call(scenario.cpu.server), 2),
+                number(scenario.cpu_ms_per_call(scenario.cpu.loadgen), 2),
+            ]
+        )
+    share = floor_share(results, clients) or 0.0
+    server_share = hot.cpu_ms_per_call(hot.cpu.server) and (
+        floor.cpu_ms_per_call(floor.cpu.server) / hot.cpu_ms_per_call(hot.cpu.server)
+    )
+    overhead = hot.cpu_ms_per_call(hot.cpu.server) - floor.cpu_ms_per_call(floor.cpu.server)
+    return "\n".join(
+        [
+            table(
+                ["server", "calls/s", "p50 ms", "p99 ms", "server CPU ms/call", "load generator CPU ms/call"],
+                rows,
+            ),
+            "",
+            f"Cache-hit calls reach **{share:.0%}** of the floor's calls/s at {clients} clients. Per call,"
+            f" the weather server spends {overhead:.2f} ms of CPU more than the echo server: its"
+            f" throughput per CPU second is {server_share:.0%} of the floor's. On this machine the load"
+            " generator shares the cores with the server, and decoding and validating a forecast costs it"
+            " more than an echo, so the calls/s share is lower than the CPU share.",
+        ]
+    )
+
+
+def cpu_section(results: RunResults) -> str:
+    """Where the CPU went during each measured phase."""
+    rows = []
+    for scenario in results.scenarios:
+        cpu = scenario.cpu
+        busy = 100 * cpu.machine_busy / cpu.machine_capacity if cpu.machine_capacity else 0.0
+        rows.append(
+            [
+                f"`{scenario.workload}` {scenario.mode}",
+                str(scenario.clients),
+                number(scenario.wall_seconds, 1),
+                number(scenario.cpu_ms_per_call(cpu.server), 2),
+                number(scenario.cpu_ms_per_call(cpu.loadgen), 2),
+                number(scenario.cpu_ms_per_call(cpu.fake_nws), 2),
+                number(cpu.others, 1),
+                f"{busy:.0f}%",
+            ]
+        )
+    headers = [
+        "scenario",
+        "clients",
+        "seconds",
+        "server ms/call",
+        "load gen ms/call",
+        "fake NWS ms/call",
+        "other processes CPU s",
+        "machine busy",
+    ]
+    return table(headers, rows)
+
+
+def upstream_section(results: RunResults, clients: int) -> str:
+    """NWS requests by endpoint against what the plans asked for."""
+    rows = []
+    for scenario in results.scenarios:
+        if scenario.clients != clients or scenario.mode == "floor":
+            continue
+        rows.append(
+            [
+                f"`{scenario.workload}` {scenario.mode}",
+                str(scenario.calls),
+                str(scenario.upstream.points),
+                str(scenario.upstream.forecasts),
+                str(scenario.upstream.alerts),
+                str(scenario.plan_points),
+                str(scenario.plan_grids),
+                str(scenario.plan_areas),
+            ]
+        )
+    headers = [
+        "scenario",
+        "calls",
+        "points req",
+        "forecast req",
+        "alerts req",
+        "distinct coordinates",
+        "distinct grids",
+        "distinct areas",
+    ]
+    return table(headers, rows)
+
+
+def memory_section(results: RunResults) -> str:
+    """Server memory per scenario: summed peak RSS, and RSS/PSS at the end of the run."""
+    rows = [
+        [
+            f"`{scenario.workload}` {scenario.mode}",
+            str(scenario.clients),
+            str(scenario.memory.processes),
+            number(scenario.memory.peak_rss),
+            number(scenario.memory.end_rss),
+            number(scenario.memory.end_pss),
+        ]
+        for scenario in results.scenarios
+    ]
+    return table(["scenario", "clients", "processes", "peak RSS MiB", "end RSS MiB", "end PSS MiB"], rows)
+
+
+def synth_section(synth: SynthTiming | None) -> str:
+    """Project synth against the minimal app."""
+    if synth is None:
+        return "Not run."
+    rows = [
+        [
+            "`python main.py` (both stacks)",
+            ", ".join(f"{value:.2f}" for value in synth.project),
+            f"{synth.project_best:.2f}",
+        ],
+        [
+            "minimal app (provider + 1 bucket)",
+            ", ".join(f"{value:.2f}" for value in synth.minimal),
+            f"{synth.minimal_best:.2f}",
+        ],
+    ]
+    return "\n".join(
+        [
+            table(["app", "wall seconds per run", "best"], rows),
+            "",
+            f"Overhead of the project's stacks over importing the bindings and synthesizing one resource:"
+            f" **{synth.overhead_percent:+.0f}%** (best against best).",
+        ]
+    )
+
+
+def checks_section(checks: Sequence[Check]) -> str:
+    """The targets table."""
+    return table(
+        ["target", "measured", "result"],
+        [[check.target, check.measured, _MET[check.met]] for check in checks],
+    )
+
+
+def ratio_levels_section(results: RunResults, workloads: Sequence[str]) -> str:
+    """The speedups at every concurrency that ran: the baseline is latency-bound, so they depend on it."""
+    levels = results.client_levels()
+    rows = []
+    for workload in workloads:
+        rows.append([f"`{workload}`", *(times(speedup(results, workload, level)) for level in levels)])
+    floor_row = ["cache hits vs floor"]
+    for level in levels:
+        share = floor_share(results, level)
+        floor_row.append("-" if share is None else f"{share:.0%}")
+    rows.append(floor_row)
+    return table(["", *(f"{level} clients" for level in levels)], rows)
+
+
+def render(results: RunResults, info: RunInfo, workloads: Sequence[str], commentary: str = "") -> str:
+    """The whole RESULTS.md; `commentary` (bench/TUNING.md: analysis and tuning log) goes at the end."""
+    machine = info.machine
+    versions = ", ".join(f"{name} {version}" for name, version in info.versions.items())
+    parts = [
+        "# Benchmark results",
+        "",
+        "Generated by the benchmark itself (`bench/report.py`); do not edit by hand: rerun it."
+        " The analysis and tuning log at the end come from `bench/TUNING.md`.",
+        "",
+        f"- Command: `{info.command}` (took {info.wall_seconds / 60:.1f} min)",
+        f"- Date: {info.date}",
+        f"- Machine: {machine.cores} cores ({machine.cpu_model}), {machine.memory_gib:.1f} GiB RAM,"
+        f" Linux {machine.kernel}",
+        f"- Python {info.python}; {versions}",
+        f"- Setup: fake NWS with {info.latency_ms:g} ms per request; server with {info.workers} uvicorn"
+        f" worker(s), LOG_LEVEL=INFO; load from {info.client!r} MCP clients (one session and one"
+        " connection each) in one separate process; a fresh server for every scenario.",
+        "",
+        "## Targets",
+        "",
+        f"Judged at {info.target_clients} concurrent clients, from this run only.",
+        "",
+        checks_section(evaluate(results, info.target_clients)),
+        "",
+        "## Throughput and latency: cached vs caching disabled",
+        "",
+        "`baseline` is the same server with `NWS_CACHE_ENABLED=false` (no cache, no request"
+        " coalescing; the HTTP connection pool stays). `floor` is an echo tool on the same transport.",
+        "",
+    ]
+    for level in results.client_levels():
+        parts += [load_section(results, level, workloads), ""]
+    if len(results.client_levels()) > 1:
+        parts += ["### Speedup by concurrency", "", ratio_levels_section(results, workloads), ""]
+    parts += [
+        "## Framework floor",
+        "",
+        floor_section(results, info.target_clients),
+        "",
+        f"## Upstream NWS requests ({info.target_clients} clients)",
+        "",
+        upstream_section(results, info.target_clients),
+        "",
+        "## CPU per call",
+        "",
+        cpu_section(results),
+        "",
+        "## Server memory",
+        "",
+        "Summed over every process of the server (uvicorn supervisor, multiprocessing resource tracker,"
+        " workers). Peak RSS is the sum of each process's high-water mark (VmHWM), an upper bound of"
+        " the simultaneous peak; PSS counts shared library pages once, as a container's memory limit does.",
+        "",
+        memory_section(results),
+        "",
+        "## Synth time",
+        "",
+        synth_section(results.synth),
+        "",
+    ]
+    if commentary.strip():
+        parts += [commentary.strip(), ""]
+    return "\n".join(parts)

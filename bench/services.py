@@ -1,0 +1,138 @@
+"""The processes under test: the fake NWS and the MCP server (weather or floor), on loopback only."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, Literal
+
+import httpx
+
+from bench.processes import LOOPBACK, ManagedProcess, free_port, wait_until_healthy
+from server.contract import HEALTH_PATH, MCP_PATH, EnvVar
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[1]
+#: Identifies the benchmark to the fake NWS (which, like NWS, refuses anonymous clients).
+USER_AGENT: Final = "mcp-weather-bench/1 (bench@example.com)"
+#: cached: the server as shipped; baseline: caching and coalescing off; floor: the echo server.
+Mode = Literal["cached", "baseline", "floor"]
+MODES: Final[tuple[Mode, ...]] = ("cached", "baseline", "floor")
+#: `python -m bench.floor`: not imported here, the orchestrator has no use for FastMCP.
+_FLOOR_MODULE: Final = "bench.floor"
+
+
+def _clean_environment() -> dict[str, str]:
+    """This process's environment without any server setting a developer may have exported."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("MCP_", "NWS_", "FASTMCP_")) and key not in (EnvVar.LOG_LEVEL, "PYTHONPATH")
+    }
+
+
+@dataclass(frozen=True)
+class UpstreamCounts:
+    """Requests the fake NWS received, by endpoint."""
+
+    points: int
+    forecasts: int
+    alerts: int
+
+    @property
+    def total(self) -> int:
+        """All NWS requests."""
+        return self.points + self.forecasts + self.alerts
+
+
+class FakeNwsProcess:
+    """`python -m tests.fake_nws` with a fixed per-request latency."""
+
+    def __init__(self, workdir: Path, latency_ms: float) -> None:
+        port = free_port()
+        self.base_url = f"http://{LOOPBACK}:{port}"
+        self.process = ManagedProcess(
+            "fake NWS",
+            [
+                sys.executable,
+                "-m",
+                "tests.fake_nws",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(port),
+                "--latency-ms",
+                str(latency_ms),
+            ],
+            env=_clean_environment(),
+            cwd=REPO_ROOT,
+            log_path=workdir / "fake_nws.log",
+        )
+        try:
+            wait_until_healthy(self.process, f"{self.base_url}/__fake__/stats")
+        except BaseException:
+            self.process.stop()
+            raise
+
+    def reset(self) -> None:
+        """Forget the requests counted so far."""
+        httpx.post(f"{self.base_url}/__fake__/reset", timeout=10).raise_for_status()
+
+    def counts(self) -> UpstreamCounts:
+        """Requests received since the last reset."""
+        response = httpx.get(f"{self.base_url}/__fake__/stats", timeout=10)
+        response.raise_for_status()
+        by_path: dict[str, int] = response.json()["by_path"]
+
+        def under(prefix: str) -> int:
+            return sum(count for path, count in by_path.items() if path.startswith(prefix))
+
+        return UpstreamCounts(under("/points/"), under("/gridpoints/"), under("/alerts/"))
+
+    def stop(self) -> None:
+        """Stop the fake."""
+        self.process.stop()
+
+
+class ServerProcess:
+    """The MCP server under test: `python -m server`, or the echo floor with the same configuration."""
+
+    def __init__(self, workdir: Path, *, mode: Mode, workers: int, nws_url: str, label: str) -> None:
+        port = free_port()
+        self.base_url = f"http://{LOOPBACK}:{port}"
+        self.mcp_url = self.base_url + MCP_PATH
+        env = _clean_environment()
+        env.update(
+            {
+                EnvVar.HOST: LOOPBACK,
+                EnvVar.PORT: str(port),
+                EnvVar.WORKERS: str(workers),
+                EnvVar.NWS_API_BASE_URL: nws_url,
+                EnvVar.NWS_USER_AGENT: USER_AGENT,
+                EnvVar.LOG_LEVEL: "INFO",  # the shipped default: one JSON line per tool call
+                EnvVar.NWS_CACHE_ENABLED: "false" if mode == "baseline" else "true",
+            }
+        )
+        module = _FLOOR_MODULE if mode == "floor" else "server"
+        self.process = ManagedProcess(
+            f"server ({label})",
+            [sys.executable, "-m", module],
+            env=env,
+            cwd=REPO_ROOT,
+            log_path=workdir / f"server-{label}.log",
+        )
+        try:
+            wait_until_healthy(self.process, self.base_url + HEALTH_PATH)
+        except BaseException:
+            self.process.stop()
+            raise
+
+    @property
+    def pid(self) -> int:
+        """PID of the server's main process (uvicorn's supervisor when there are several workers)."""
+        return self.process.pid
+
+    def stop(self) -> None:
+        """Stop the server and its workers."""
+        self.process.stop()
