@@ -17,8 +17,9 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.auth import StaticBearerToken
+from server.call_log import ToolCallLogger
 from server.contract import MCP_PATH
-from server.logs import ToolCallLogger, configure_logging
+from server.logs import configure_logging
 from server.middleware import EdgeRoutes, OriginGuard
 from server.nws import open_nws_client
 from server.settings import ServerSettings

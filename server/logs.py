@@ -1,23 +1,18 @@
-"""Structured JSON logs on stdout, and the one log line written per tool call.
+"""Structured JSON logs on stdout.
 
 Everything (our events, uvicorn, FastMCP) goes through one stdlib handler that renders JSON with
-structlog, so CloudWatch gets one JSON object per line. The NWS client reports cache outcomes and
-upstream statuses into the current call's `CallRecord`; `ToolCallLogger` writes them out.
+structlog, so CloudWatch gets one JSON object per line. The line written per tool call is
+`server.call_log`'s. This module does not import FastMCP: uvicorn's supervisor process (which
+only configures logging) stays ~35 MB smaller with several workers.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import time
-from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastmcp.exceptions import ToolError
-from fastmcp.server.middleware import Middleware, MiddlewareContext
-from fastmcp.tools.base import ToolResult
 from structlog.typing import EventDict, WrappedLogger
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "fastmcp", "mcp")
@@ -80,79 +75,3 @@ def configure_logging(level: str, *, secret: str | None = None) -> None:
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     """A structlog logger for this project's modules."""
     return structlog.stdlib.get_logger(name)
-
-
-@dataclass
-class CallRecord:
-    """What one tool call did upstream: cache outcome per lookup, HTTP statuses seen."""
-
-    cache: dict[str, str] = field(default_factory=dict)
-    upstream_statuses: list[int | str] = field(default_factory=list)
-
-    def summary(self) -> str | None:
-        """One word for the whole call: stale beats miss beats hit."""
-        outcomes = set(self.cache.values())
-        for word, members in (
-            ("stale", {"stale"}),
-            ("miss", {"miss", "coalesced"}),
-            ("bypass", {"bypass"}),
-            ("hit", {"hit"}),
-        ):
-            if outcomes & members:
-                return word
-        return None
-
-
-_current_call: ContextVar[CallRecord | None] = ContextVar("current_tool_call", default=None)
-
-
-def record_cache(kind: str, status: str) -> None:
-    """Note a cache outcome (kind: points, forecast, alerts) on the current tool call, if any."""
-    record = _current_call.get()
-    if record is not None:
-        record.cache[kind] = status
-
-
-def record_upstream(status: int | str) -> None:
-    """Note an upstream HTTP status (or "timeout", "connect_error") on the current tool call, if any."""
-    record = _current_call.get()
-    if record is not None:
-        record.upstream_statuses.append(status)
-
-
-class ToolCallLogger(Middleware):
-    """Writes one JSON line per tool call: tool, duration_ms, cache, upstream status, outcome."""
-
-    def __init__(self) -> None:
-        self._log = get_logger("server.tool_call")
-
-    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> ToolResult:
-        """Time the call and log what it did, whatever its outcome."""
-        record = CallRecord()
-        token = _current_call.set(record)
-        started = time.perf_counter()
-        outcome, error = "ok", None
-        try:
-            result: ToolResult = await call_next(context)
-            if result.is_error:
-                outcome = "error"
-            return result
-        except ToolError as exc:
-            outcome, error = "error", str(exc)
-            raise
-        except Exception as exc:
-            outcome, error = "failure", type(exc).__name__
-            raise
-        finally:
-            _current_call.reset(token)
-            self._log.info(
-                "tool_call",
-                tool=getattr(context.message, "name", None),
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                cache=record.summary(),
-                cache_detail=record.cache or None,
-                upstream_status=record.upstream_statuses[-1] if record.upstream_statuses else None,
-                upstream_requests=len(record.upstream_statuses),
-                outcome=outcome,
-                error=error,
-            )

@@ -29,7 +29,8 @@ from tenacity import (
 )
 
 from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
-from server.logs import get_logger, record_cache, record_upstream
+from server.call_log import record_cache, record_upstream
+from server.logs import get_logger
 from server.models import Alert, ForecastPeriod, GridForecast, GridPoint
 from server.settings import ServerSettings
 
