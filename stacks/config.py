@@ -69,6 +69,12 @@ _IMAGE_URI = re.compile(
 )
 _ECR_REGISTRY = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com$")
 _TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
+_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_HOSTED_ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
 
 class InfraConfigError(ValueError):
@@ -129,6 +135,11 @@ class InfraConfig(BaseSettings):
     # --- network --------------------------------------------------------------------------------
     vpc_cidr: str = Field("10.0.0.0/16", description="IPv4 CIDR of the VPC, /16 to /24.")
     az_count: int = Field(2, ge=2, le=4, description="Availability zones to spread subnets over (2-4).")
+    availability_zones: list[str] = Field(
+        default_factory=list,
+        description='Pin the zones by name (e.g. ["us-east-1a", "us-east-1b"]), az_count of them. '
+        "Empty: the region's first az_count zones, looked up at plan time.",
+    )
     nat_gateway_per_az: bool = Field(
         False, description="One NAT gateway per AZ (resilient to an AZ outage) instead of one shared."
     )
@@ -179,6 +190,11 @@ class InfraConfig(BaseSettings):
     deregistration_delay_seconds: int = Field(
         15, ge=0, le=3600, description="Seconds the ALB drains a target before removing it."
     )
+    alb_deletion_protection: bool = Field(
+        False,
+        description="Refuse to delete the load balancer (turn off before `cdktf destroy`). Off by "
+        "default so teardown works.",
+    )
     alb_idle_timeout_seconds: int = Field(
         300,
         ge=1,
@@ -206,10 +222,97 @@ class InfraConfig(BaseSettings):
     image_retention_count: int = Field(
         10, ge=1, le=1000, description="Images the ECR lifecycle policy keeps."
     )
-    ecr_force_delete: bool = Field(
+    teardown_deletes_data: bool = Field(
         True,
-        description="Let `cdktf destroy` delete the ECR repository with its images (they are "
-        "rebuilt from source on the next deploy).",
+        description="Let `cdktf destroy` delete the ECR repository with its images (rebuilt from "
+        "source on the next deploy) and the ALB access-log bucket with its logs. Set false to make "
+        "destroy stop at non-empty ones instead.",
+    )
+
+    # --- HTTPS and domain -----------------------------------------------------------------------
+    certificate_arn: str | None = Field(
+        None,
+        description="ACM certificate for an HTTPS :443 listener; :80 then answers a 301 redirect to "
+        "HTTPS. Not needed with `domain_name` + `hosted_zone_id` (a certificate is created).",
+    )
+    domain_name: str | None = Field(
+        None,
+        description="Host name clients use (mcp.example.com). With `hosted_zone_id`: a DNS-validated "
+        "ACM certificate (unless `certificate_arn` is given) and an alias record to the ALB.",
+    )
+    hosted_zone_id: str | None = Field(None, description="Route 53 public hosted zone of `domain_name`.")
+    tls_policy: str = Field(
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        description="HTTPS listener security policy (TLS 1.3, with 1.2 for older clients); "
+        "ELBSecurityPolicy-TLS13-1-3-2021-06 allows TLS 1.3 only.",
+    )
+
+    # --- authentication -------------------------------------------------------------------------
+    auth_enabled: bool = Field(
+        False,
+        description="Require a bearer token on /mcp. The token lives in Secrets Manager (generated at "
+        "deploy, never in state or outputs) and reaches the container as MCP_AUTH_TOKEN.",
+    )
+    auth_token_secret_arn: str | None = Field(
+        None,
+        description="Use this existing Secrets Manager secret as the token instead of generating one "
+        "(implies auth_enabled).",
+    )
+    auth_token_version: int = Field(
+        1, ge=1, description="Bump to generate a new token and roll the tasks onto it (rotation)."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins (scheme://host[:port]) the server accepts in an Origin header "
+        "(MCP_ALLOWED_ORIGINS). Requests without Origin (non-browser clients) always pass.",
+    )
+
+    # --- scaling --------------------------------------------------------------------------------
+    autoscaling_max_task_count: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="Turn on service autoscaling up to this many tasks (unset: fixed desired_task_count).",
+    )
+    autoscaling_min_task_count: int = Field(1, ge=1, le=100, description="Autoscaling lower bound.")
+    autoscaling_cpu_target_percent: int = Field(
+        60, ge=10, le=90, description="Target average service CPU utilization."
+    )
+    autoscaling_requests_per_target: int = Field(
+        1000, ge=10, le=100000, description="Target ALB requests per task per minute."
+    )
+
+    # --- observability --------------------------------------------------------------------------
+    alarms_enabled: bool = Field(
+        True,
+        description="CloudWatch alarms: ALB 5xx, unhealthy targets, p95 response time, service CPU and "
+        "memory, running tasks below desired.",
+    )
+    alarm_email: str | None = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
+    alarm_response_time_p95_seconds: float = Field(
+        2.0, gt=0, le=60, description="p95 target response time that raises the latency alarm."
+    )
+    alarm_5xx_per_minute: int = Field(5, ge=1, description="ALB + target 5xx per minute that raise an alarm.")
+    alarm_cpu_percent: int = Field(80, ge=10, le=100, description="Service CPU utilization alarm threshold.")
+    alarm_memory_percent: int = Field(
+        80, ge=10, le=100, description="Service memory utilization alarm threshold."
+    )
+    dashboard_enabled: bool = Field(True, description="A CloudWatch dashboard for the service.")
+    alb_access_logs_enabled: bool = Field(
+        False, description="ALB access logs to an encrypted, private S3 bucket with expiry."
+    )
+    alb_access_logs_retention_days: int = Field(90, ge=1, le=3650, description="Days access logs are kept.")
+
+    # --- network and debugging ------------------------------------------------------------------
+    vpc_endpoints_enabled: bool = Field(
+        False,
+        description="VPC endpoints (ECR api/dkr, CloudWatch Logs, Secrets Manager with auth, S3 "
+        "gateway) so image pulls and logs skip the NAT gateway.",
+    )
+    ecs_exec_enabled: bool = Field(
+        False,
+        description="ECS Exec (`aws ecs execute-command`) for debugging: adds only the SSM channel "
+        "permissions, and makes the root filesystem writable (the exec agent needs it).",
     )
 
     # --- state ----------------------------------------------------------------------------------
@@ -265,6 +368,18 @@ class InfraConfig(BaseSettings):
         network = _ipv4_network(value)
         if not 16 <= network.prefixlen <= 24:
             raise ValueError(f"{value} has a /{network.prefixlen} prefix; a VPC needs /16 to /24")
+        return value
+
+    @field_validator("availability_zones")
+    @classmethod
+    def _zone_names(cls, value: list[str]) -> list[str]:
+        for zone in value:
+            if not re.match(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d[a-z]$", zone):
+                raise ValueError(f"{zone!r} is not an availability zone name such as 'us-east-1a'")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a zone twice")
+        if len({zone[:-1] for zone in value}) > 1:
+            raise ValueError("mixes zones of different regions")
         return value
 
     @field_validator("alb_ingress_cidrs")
@@ -328,6 +443,65 @@ class InfraConfig(BaseSettings):
             )
         return value
 
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_arn_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _CERTIFICATE_ARN.match(value):
+            raise ValueError(
+                "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+            )
+        return value
+
+    @field_validator("auth_token_secret_arn")
+    @classmethod
+    def _secret_arn_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET_ARN.match(value):
+            raise ValueError(
+                "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<id>)"
+            )
+        return value
+
+    @field_validator("domain_name")
+    @classmethod
+    def _domain_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value):
+            raise ValueError("must be a lower-case fully qualified host name such as mcp.example.com")
+        return value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _HOSTED_ZONE.match(value):
+            raise ValueError("must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+        return value
+
+    @field_validator("tls_policy")
+    @classmethod
+    def _tls13_policy(cls, value: str) -> str:
+        if not value.startswith("ELBSecurityPolicy-TLS13-"):
+            raise ValueError(
+                "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-...), for example "
+                "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06"
+            )
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_shape(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin; use scheme://host[:port] with no path or wildcard"
+                )
+        return value
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError("must be an email address")
+        return value
+
     @field_validator("state_bucket")
     @classmethod
     def _bucket_name(cls, value: str | None) -> str | None:
@@ -341,6 +515,26 @@ class InfraConfig(BaseSettings):
             raise ValueError(
                 f"instance_min_count ({self.instance_min_count}) is greater than instance_max_count "
                 f"({self.instance_max_count})"
+            )
+        if self.availability_zones and len(self.availability_zones) != self.az_count:
+            raise ValueError(
+                f"availability_zones lists {len(self.availability_zones)} zones, az_count is {self.az_count}"
+            )
+        if self.availability_zones and self.region and not self.availability_zones[0].startswith(self.region):
+            raise ValueError(f"availability_zones are not in region {self.region}")
+        if self.hosted_zone_id is not None and self.domain_name is None:
+            raise ValueError("hosted_zone_id needs domain_name (the record to create in that zone)")
+        if self.domain_name is not None and self.hosted_zone_id is None and self.certificate_arn is None:
+            raise ValueError(
+                "domain_name needs hosted_zone_id (to create and validate a certificate) or certificate_arn"
+            )
+        if self.autoscaling_max_task_count is not None and not (
+            self.autoscaling_min_task_count <= self.desired_task_count <= self.autoscaling_max_task_count
+        ):
+            raise ValueError(
+                f"with autoscaling, autoscaling_min_task_count ({self.autoscaling_min_task_count}) <= "
+                f"desired_task_count ({self.desired_task_count}) <= autoscaling_max_task_count "
+                f"({self.autoscaling_max_task_count}) must hold"
             )
         if self.health_check_timeout_seconds >= self.health_check_interval_seconds:
             raise ValueError(
@@ -360,15 +554,20 @@ class InfraConfig(BaseSettings):
                 "larger instance type"
             )
         # A rolling deploy starts the new task before stopping an old one: the fleet at its maximum
-        # size must hold one task more than desired, or the deploy waits forever.
-        needed = self.desired_task_count + 1
-        slots = capacity.tasks_that_fit(self.task_cpu, self.task_memory_mib) * self.instance_max_count
+        # size must hold one task more than the most the service will run, or the deploy waits forever.
+        peak_key, peak = (
+            ("autoscaling_max_task_count", self.autoscaling_max_task_count)
+            if self.autoscaling_max_task_count is not None
+            else ("desired_task_count", self.desired_task_count)
+        )
+        needed = peak + 1
+        per_instance = capacity.tasks_that_fit(self.task_cpu, self.task_memory_mib)
+        slots = per_instance * self.instance_max_count
         if slots < needed:
             raise ValueError(
-                f"desired_task_count ({self.desired_task_count}) plus one task of rolling-deploy headroom "
-                f"needs {needed} task slots, but instance_max_count ({self.instance_max_count}) x "
-                f"{capacity.tasks_that_fit(self.task_cpu, self.task_memory_mib)} per {self.instance_type} "
-                f"gives {slots}; raise instance_max_count"
+                f"{peak_key} ({peak}) plus one task of rolling-deploy headroom needs {needed} task slots, "
+                f"but instance_max_count ({self.instance_max_count}) x {per_instance} per "
+                f"{self.instance_type} gives {slots}; raise instance_max_count"
             )
 
     # --- derived values -------------------------------------------------------------------------
@@ -377,6 +576,16 @@ class InfraConfig(BaseSettings):
         capacity = graviton_capacity(self.instance_type)
         assert capacity is not None  # guaranteed by _graviton_only
         return capacity
+
+    @property
+    def https_enabled(self) -> bool:
+        return self.certificate_arn is not None or (
+            self.domain_name is not None and self.hosted_zone_id is not None
+        )
+
+    @property
+    def auth_required(self) -> bool:
+        return self.auth_enabled or self.auth_token_secret_arn is not None
 
     @property
     def server_workers(self) -> int:

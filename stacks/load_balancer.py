@@ -7,8 +7,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_aws.lb import Lb
-from cdktf_cdktf_provider_aws.lb_listener import LbListener, LbListenerDefaultAction
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionRedirect,
+)
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
@@ -35,6 +40,17 @@ class LoadBalancerProps:
     health_check: HealthCheck
     idle_timeout_seconds: int
     deregistration_delay_seconds: int
+    deletion_protection: bool = False
+    #: HTTPS on :443 with this certificate; :80 then redirects. None: plain HTTP on :80.
+    certificate_arn: str | None = None
+    tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    #: Bucket for access logs (None: off) and what must exist before the ALB writes there.
+    access_logs_bucket: str | None = None
+    access_logs_ready: ITerraformDependable | None = None
+
+    @property
+    def listener_ports(self) -> tuple[int, ...]:
+        return (80, 443) if self.certificate_arn else (80,)
 
 
 def _rule_id(prefix: str, port: int, cidr: str) -> str:
@@ -42,7 +58,10 @@ def _rule_id(prefix: str, port: int, cidr: str) -> str:
 
 
 class LoadBalancer(Construct):
-    """ALB, its security group, the target group (ip targets) and the :80 listener."""
+    """ALB, its security group, the target group (ip targets) and the listeners.
+
+    ``listener`` is the one forwarding to the tasks: :443 with a certificate, else :80.
+    """
 
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
         super().__init__(scope, id_)
@@ -56,8 +75,7 @@ class LoadBalancer(Construct):
             vpc_id=props.vpc_id,
             tags={"Name": f"{name}-alb"},
         )
-        self.listener_ports = (80,)
-        for port in self.listener_ports:
+        for port in props.listener_ports:
             for cidr in props.ingress_cidrs:
                 is_v6 = isinstance(ipaddress.ip_network(cidr), ipaddress.IPv6Network)
                 VpcSecurityGroupIngressRule(
@@ -85,8 +103,14 @@ class LoadBalancer(Construct):
             desync_mitigation_mode="defensive",
             # Streamable HTTP may hold a response open (SSE) while a tool runs; 60 s cuts it short.
             idle_timeout=props.idle_timeout_seconds,
-            enable_deletion_protection=False,
+            enable_deletion_protection=props.deletion_protection,
             enable_http2=True,
+            access_logs=(
+                LbAccessLogs(bucket=props.access_logs_bucket, prefix="alb", enabled=True)
+                if props.access_logs_bucket
+                else None
+            ),
+            depends_on=[props.access_logs_ready] if props.access_logs_ready else None,
         )
 
         check = props.health_check
@@ -113,11 +137,28 @@ class LoadBalancer(Construct):
             ),
         )
 
-        self.listener = LbListener(
+        forward = LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)
+        redirect_to_https = LbListenerDefaultAction(
+            type="redirect",
+            redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port="443", status_code="HTTP_301"),
+        )
+        self.http_listener = LbListener(
             self,
             "http_listener",
             load_balancer_arn=self.alb.arn,
             port=80,
             protocol="HTTP",
-            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+            default_action=[redirect_to_https if props.certificate_arn else forward],
         )
+        self.listener = self.http_listener
+        if props.certificate_arn:
+            self.listener = LbListener(
+                self,
+                "https_listener",
+                load_balancer_arn=self.alb.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=props.tls_policy,
+                certificate_arn=props.certificate_arn,
+                default_action=[forward],
+            )

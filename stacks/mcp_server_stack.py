@@ -11,10 +11,17 @@ from constructs import Construct
 from server import __version__ as server_version
 from server.contract import LOG_GROUP_NAME, MCP_PATH, SHUTDOWN_GRACE_SECONDS, EnvVar
 
+from .access_logs import AccessLogs, AccessLogsProps
+from .alarms import Alarms, AlarmsProps
+from .auth_token import AuthToken, AuthTokenProps
+from .autoscaling import AutoscalingProps, ServiceAutoscaling
 from .aws_context import AwsContext
 from .base import ReadableStack, local_state_path
 from .capacity import CapacityProps, EcsCapacity
 from .config import PROJECT_ROOT, InfraConfig
+from .dashboard import Dashboard, DashboardProps
+from .domain import Domain, DomainProps
+from .endpoints import EndpointsProps, VpcEndpoints
 from .image import ContainerImage, ImageProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
 from .network import Network, NetworkProps
@@ -62,7 +69,9 @@ def configure_backend(stack: TerraformStack, config: InfraConfig) -> None:
 
 
 class McpServerStack(ReadableStack):
-    """The MCP server on ECS (EC2, arm64) behind an internet-facing ALB."""
+    """The MCP server on ECS (EC2, arm64) behind an internet-facing ALB, plus the optional features
+    InfraConfig turns on (HTTPS and domain, token auth, autoscaling, alarms, dashboard, access logs,
+    VPC endpoints, ECS Exec)."""
 
     def __init__(
         self, scope: Construct, id_: str, config: InfraConfig, project_root: Path = PROJECT_ROOT
@@ -84,8 +93,24 @@ class McpServerStack(ReadableStack):
                 public_subnet_cidrs=public_cidrs,
                 private_subnet_cidrs=private_cidrs,
                 nat_gateway_per_az=config.nat_gateway_per_az,
+                availability_zones=config.availability_zones,
             ),
         )
+        if config.vpc_endpoints_enabled:
+            VpcEndpoints(
+                self,
+                "endpoints",
+                EndpointsProps(
+                    name=name,
+                    aws=aws,
+                    vpc_id=self.network.vpc.id,
+                    vpc_cidr=config.vpc_cidr,
+                    subnet_ids=self.network.private_subnet_ids,
+                    route_table_ids=[table.id for table in self.network.private_route_tables],
+                    interface_services=("ecr.api", "ecr.dkr", "logs")
+                    + (("secretsmanager",) if config.auth_required else ()),
+                ),
+            )
 
         self.capacity = EcsCapacity(
             self,
@@ -110,7 +135,7 @@ class McpServerStack(ReadableStack):
                 name=name,
                 source_hash=image_source_hash(project_root),
                 retention_count=config.image_retention_count,
-                force_delete=config.ecr_force_delete,
+                force_delete=config.teardown_deletes_data,
                 prebuilt_uri=config.image_uri,
             ),
         )
@@ -120,6 +145,32 @@ class McpServerStack(ReadableStack):
             "observability",
             ObservabilityProps(log_group_name=LOG_GROUP_NAME, log_retention_days=config.log_retention_days),
         )
+
+        self.domain: Domain | None = None
+        if config.domain_name is not None:
+            self.domain = Domain(
+                self,
+                "domain",
+                DomainProps(
+                    domain_name=config.domain_name,
+                    hosted_zone_id=config.hosted_zone_id,
+                    certificate_arn=config.certificate_arn,
+                ),
+            )
+        certificate_arn = self.domain.certificate_arn if self.domain else config.certificate_arn
+
+        access_logs = None
+        if config.alb_access_logs_enabled:
+            access_logs = AccessLogs(
+                self,
+                "access_logs",
+                AccessLogsProps(
+                    name=name,
+                    aws=aws,
+                    retention_days=config.alb_access_logs_retention_days,
+                    force_destroy=config.teardown_deletes_data,
+                ),
+            )
 
         self.load_balancer = LoadBalancer(
             self,
@@ -137,8 +188,27 @@ class McpServerStack(ReadableStack):
                 ),
                 idle_timeout_seconds=config.alb_idle_timeout_seconds,
                 deregistration_delay_seconds=config.deregistration_delay_seconds,
+                deletion_protection=config.alb_deletion_protection,
+                certificate_arn=certificate_arn,
+                tls_policy=config.tls_policy,
+                access_logs_bucket=access_logs.bucket_name if access_logs else None,
+                access_logs_ready=access_logs.ready if access_logs else None,
             ),
         )
+        if self.domain is not None:
+            self.domain.alias_to(self.load_balancer.alb)
+
+        self.auth_token: AuthToken | None = None
+        if config.auth_required:
+            self.auth_token = AuthToken(
+                self,
+                "auth",
+                AuthTokenProps(
+                    name=name,
+                    existing_secret_arn=config.auth_token_secret_arn,
+                    version=config.auth_token_version,
+                ),
+            )
 
         self.service = McpService(
             self,
@@ -165,8 +235,63 @@ class McpServerStack(ReadableStack):
                 load_balancer_security_group_id=self.load_balancer.security_group.id,
                 image_build=self.image.build,
                 service_depends_on=[self.load_balancer.listener, self.capacity.cluster_capacity_providers],
+                auth_secret_arn=self.auth_token.secret_arn if self.auth_token else None,
+                redeploy_triggers=(
+                    {"auth_token_version": str(config.auth_token_version)} if self.auth_token else {}
+                ),
+                autoscaled=config.autoscaling_max_task_count is not None,
+                ecs_exec=config.ecs_exec_enabled,
             ),
         )
+
+        alb, target_group = self.load_balancer.alb, self.load_balancer.target_group
+        cluster_name, service_name = self.capacity.cluster.name, self.service.service.name
+        if config.autoscaling_max_task_count is not None:
+            ServiceAutoscaling(
+                self,
+                "autoscaling",
+                AutoscalingProps(
+                    cluster_name=cluster_name,
+                    service_name=service_name,
+                    min_tasks=config.autoscaling_min_task_count,
+                    max_tasks=config.autoscaling_max_task_count,
+                    cpu_target_percent=config.autoscaling_cpu_target_percent,
+                    requests_per_target=config.autoscaling_requests_per_target,
+                    request_count_resource_label=f"{alb.arn_suffix}/{target_group.arn_suffix}",
+                ),
+            )
+        self.alarms: Alarms | None = None
+        if config.alarms_enabled:
+            self.alarms = Alarms(
+                self,
+                "alarms",
+                AlarmsProps(
+                    name=name,
+                    alb_arn_suffix=alb.arn_suffix,
+                    target_group_arn_suffix=target_group.arn_suffix,
+                    cluster_name=cluster_name,
+                    service_name=service_name,
+                    response_time_p95_seconds=config.alarm_response_time_p95_seconds,
+                    errors_5xx_per_minute=config.alarm_5xx_per_minute,
+                    cpu_percent=config.alarm_cpu_percent,
+                    memory_percent=config.alarm_memory_percent,
+                    email=config.alarm_email,
+                ),
+            )
+        self.dashboard: Dashboard | None = None
+        if config.dashboard_enabled:
+            self.dashboard = Dashboard(
+                self,
+                "dashboard",
+                DashboardProps(
+                    name=name,
+                    region=aws.region,
+                    alb_arn_suffix=alb.arn_suffix,
+                    target_group_arn_suffix=target_group.arn_suffix,
+                    cluster_name=cluster_name,
+                    service_name=service_name,
+                ),
+            )
 
         self._outputs()
 
@@ -190,24 +315,40 @@ class McpServerStack(ReadableStack):
         }
         if config.nws_contact is not None:
             environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"
+        if config.allowed_origins:
+            environment[EnvVar.ALLOWED_ORIGINS] = ",".join(config.allowed_origins)
         return environment
 
+    def _mcp_url(self) -> str:
+        config = self.config
+        scheme = "https" if config.https_enabled else "http"
+        host = config.domain_name or self.load_balancer.alb.dns_name
+        return f"{scheme}://{host}{MCP_PATH}"
+
     def _outputs(self) -> None:
-        alb = self.load_balancer.alb
         outputs: dict[str, tuple[str, str]] = {
-            "alb_dns_name": (alb.dns_name, "DNS name of the load balancer"),
-            "mcp_url": (f"http://{alb.dns_name}{MCP_PATH}", "MCP endpoint (streamable HTTP) for clients"),
+            "alb_dns_name": (self.load_balancer.alb.dns_name, "DNS name of the load balancer"),
+            "mcp_url": (self._mcp_url(), "MCP endpoint (streamable HTTP) for clients"),
             "cluster_name": (self.capacity.cluster.name, "ECS cluster name"),
             "service_name": (self.service.service.name, "ECS service name"),
-            "listener_arn": (self.load_balancer.listener.arn, "ARN of the load balancer's listener"),
+            "listener_arn": (self.load_balancer.listener.arn, "ARN of the listener forwarding to the tasks"),
             "vpc_id": (self.network.vpc.id, "VPC ID"),
             "log_group_name": (self.observability.log_group.name, "CloudWatch log group of the containers"),
+            "image_uri": (self.image.image_uri, "Image the service runs"),
         }
         if self.image.repository is not None:
             outputs["ecr_repository_url"] = (
                 self.image.repository.repository_url,
                 "ECR repository of the image",
             )
-        outputs["image_uri"] = (self.image.image_uri, "Image the service runs")
+        if self.auth_token is not None:
+            outputs["auth_token_secret_arn"] = (
+                self.auth_token.secret_arn,
+                "Secrets Manager secret holding the bearer token (read the value with the AWS CLI)",
+            )
+        if self.dashboard is not None:
+            outputs["dashboard_url"] = (self.dashboard.url, "CloudWatch dashboard of the service")
+        if self.alarms is not None and self.alarms.topic is not None:
+            outputs["alarm_topic_arn"] = (self.alarms.topic.arn, "SNS topic the alarms notify")
         for output_id, (value, description) in outputs.items():
             TerraformOutput(self, output_id, value=value, description=description)

@@ -30,6 +30,8 @@ class NetworkProps:
     public_subnet_cidrs: Sequence[str]
     private_subnet_cidrs: Sequence[str]
     nat_gateway_per_az: bool
+    #: Zone names to use, in order; empty: the region's first zones (looked up at plan time).
+    availability_zones: Sequence[str] = ()
 
 
 class Network(Construct):
@@ -42,13 +44,19 @@ class Network(Construct):
     def __init__(self, scope: Construct, id_: str, props: NetworkProps) -> None:
         super().__init__(scope, id_)
         name = props.name
-        # Only regular zones: local and wavelength zones lack NAT gateways and most instance types.
-        zones = DataAwsAvailabilityZones(
-            self,
-            "zones",
-            state="available",
-            filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
-        )
+        zone_names: Sequence[str]
+        if props.availability_zones:
+            zone_names = props.availability_zones
+        else:
+            # Regular zones only (local and wavelength zones lack NAT gateways and most instance
+            # types), whatever their current state: a temporarily impaired zone must not drop out
+            # of the list, shift the indexes below and so replace subnets.
+            zones = DataAwsAvailabilityZones(
+                self,
+                "zones",
+                filter=[DataAwsAvailabilityZonesFilter(name="opt-in-status", values=["opt-in-not-required"])],
+            )
+            zone_names = [Fn.element(zones.names, index) for index in range(len(props.public_subnet_cidrs))]
 
         self.vpc = Vpc(
             self,
@@ -68,7 +76,7 @@ class Network(Construct):
         for index, (public_cidr, private_cidr) in enumerate(
             zip(props.public_subnet_cidrs, props.private_subnet_cidrs, strict=True)
         ):
-            zone = Fn.element(zones.names, index)
+            zone = zone_names[index]
             self.public_subnets.append(
                 Subnet(
                     self,

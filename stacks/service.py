@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import DataAwsIamPolicyDocumentStatementCondition
 from cdktf_cdktf_provider_aws.ecs_service import (
@@ -31,6 +31,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
+
+from server.contract import EnvVar
 
 from .aws_context import AwsContext
 from .iam import Allow, policy_document, service_trust_policy
@@ -67,6 +69,14 @@ class ServiceProps:
     image_build: ITerraformDependable | None = None
     #: Resources the service must wait for (the listener, the cluster's capacity providers).
     service_depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
+    #: Secret holding the MCP bearer token, injected as MCP_AUTH_TOKEN (None: no auth).
+    auth_secret_arn: str | None = None
+    #: Values whose change must roll the tasks even though the task definition is unchanged
+    #: (a rotated token: tasks read secrets only when they start).
+    redeploy_triggers: Mapping[str, str] = field(default_factory=dict)
+    #: Application Auto Scaling owns desired_count once the service starts.
+    autoscaled: bool = False
+    ecs_exec: bool = False
 
 
 class McpService(Construct):
@@ -104,6 +114,10 @@ class McpService(Construct):
                 [f"{props.log_group.arn}:log-stream:*"],
             ),
         ]
+        if props.auth_secret_arn is not None:
+            pull_and_log.append(
+                Allow("ReadAuthToken", ["secretsmanager:GetSecretValue"], [props.auth_secret_arn])
+            )
         if props.image_repository_arn is not None:
             pull_and_log.insert(
                 1,
@@ -121,14 +135,38 @@ class McpService(Construct):
             policy=policy_document(self, "execution_permissions", pull_and_log).json,
         )
 
-        # The server itself calls only the public NWS API: its role carries no permissions.
+        # The server itself calls only the public NWS API: its role carries no permissions, unless
+        # ECS Exec is on (the exec agent's SSM channels, which have no resource-level scoping).
         self.task_role = IamRole(
             self,
             "task_role",
             name=f"{name}-task",
-            description="MCP server containers (no AWS permissions needed).",
+            description="MCP server containers (no AWS permissions unless ECS Exec is enabled).",
             assume_role_policy=trust.json,
         )
+        if props.ecs_exec:
+            IamRolePolicy(
+                self,
+                "exec_policy",
+                name="ecs-exec-channels",
+                role=self.task_role.id,
+                policy=policy_document(
+                    self,
+                    "exec_permissions",
+                    [
+                        Allow(
+                            "EcsExecChannels",
+                            [
+                                "ssmmessages:CreateControlChannel",
+                                "ssmmessages:CreateDataChannel",
+                                "ssmmessages:OpenControlChannel",
+                                "ssmmessages:OpenDataChannel",
+                            ],
+                            ["*"],
+                        )
+                    ],
+                ).json,
+            )
 
         self.task_definition = EcsTaskDefinition(
             self,
@@ -221,18 +259,35 @@ class McpService(Construct):
             ],
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
+            enable_execute_command=props.ecs_exec or None,
+            triggers=dict(props.redeploy_triggers) or None,
+            force_new_deployment=True if props.redeploy_triggers else None,
+            # With autoscaling on, Application Auto Scaling sets the task count; re-applying the
+            # configured count would undo its decisions. Ownership moves, nothing is hidden: the
+            # count is visible in the console, the dashboard and the alarms.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"])
+            if props.autoscaled
+            else None,
             depends_on=list(props.service_depends_on),
         )
 
     @staticmethod
     def _container(props: ServiceProps) -> dict[str, object]:
         health_url = f"http://127.0.0.1:{props.container_port}{props.health_check_path}"
+        definition = McpService._container_base(props, health_url)
+        if props.auth_secret_arn is not None:
+            definition["secrets"] = [{"name": EnvVar.AUTH_TOKEN, "valueFrom": props.auth_secret_arn}]
+        return definition
+
+    @staticmethod
+    def _container_base(props: ServiceProps, health_url: str) -> dict[str, object]:
         return {
             "name": CONTAINER_NAME,
             "image": props.image_uri,
             "essential": True,
             "user": CONTAINER_USER,
-            "readonlyRootFilesystem": True,
+            # The ECS Exec agent writes into the container's filesystem; otherwise nothing may.
+            "readonlyRootFilesystem": not props.ecs_exec,
             "stopTimeout": props.stop_timeout_seconds,
             "portMappings": [
                 {"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}

@@ -34,7 +34,10 @@ VARIANT = {
     "tags": {"team": "platform"},
     "state_bucket": "weather-prod-tfstate-123456789012-eu-west-1",
     "log_level": "DEBUG",
+    "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
 }
+#: Every optional feature on: the configuration the security scan gate also checks.
+FULL_FEATURED = Path(__file__).resolve().parents[2] / "examples" / "full-featured.json"
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,10 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Synth]
 
     cache: dict[str, Synth] = {}
 
-    def run(**overrides: Any) -> Synth:
-        key = json.dumps(overrides, sort_keys=True)
+    def run(config_file: Path | None = None, **overrides: Any) -> Synth:
+        key = json.dumps([str(config_file), overrides], sort_keys=True)
         if key not in cache:
-            config = load_infra_config(cdktf_json=None, **overrides)
+            config = load_infra_config(cdktf_json=config_file, **overrides)
             outdir = tmp_path_factory.mktemp("synth")
             build_app(config, outdir=str(outdir)).synth()
             cache[key] = Synth(config, outdir)
@@ -93,6 +96,11 @@ def default_synth(synthesize: Callable[..., Synth]) -> Synth:
 @pytest.fixture(scope="session")
 def variant_synth(synthesize: Callable[..., Synth]) -> Synth:
     return synthesize(**VARIANT)
+
+
+@pytest.fixture(scope="session")
+def full_synth(synthesize: Callable[..., Synth]) -> Synth:
+    return synthesize(FULL_FEATURED)
 
 
 @pytest.fixture(scope="session")

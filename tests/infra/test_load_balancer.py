@@ -14,7 +14,7 @@ def test_alb_is_internet_facing_in_public_subnets_and_drops_invalid_headers(defa
     assert alb["idle_timeout"] == 300
 
 
-def test_alb_accepts_port_80_from_the_configured_cidrs_only(
+def test_alb_accepts_listener_ports_from_the_configured_cidrs_only(
     default_synth: Synth, variant_synth: Synth
 ) -> None:
     def ingress(synth: Synth) -> list[tuple[int, str | None, str | None]]:
@@ -30,7 +30,13 @@ def test_alb_accepts_port_80_from_the_configured_cidrs_only(
         )
 
     assert ingress(default_synth) == [(80, "0.0.0.0/0", None)]
-    assert ingress(variant_synth) == [(80, "203.0.113.0/24", None), (80, None, "2001:db8::/32")]
+    # The variant has a certificate: 443 serves, 80 redirects; both only from its CIDRs.
+    assert ingress(variant_synth) == [
+        (443, "203.0.113.0/24", None),
+        (443, None, "2001:db8::/32"),
+        (80, "203.0.113.0/24", None),
+        (80, None, "2001:db8::/32"),
+    ]
 
 
 def test_alb_sends_traffic_only_to_the_tasks(default_synth: Synth) -> None:

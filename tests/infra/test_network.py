@@ -29,10 +29,18 @@ def test_vpc_has_public_and_private_subnet_in_each_of_two_zones(default_synth: S
             assert zone == f"${{element(data.aws_availability_zones.network_zones.names, {index})}}"
 
 
-def test_only_regular_available_zones_are_used(default_synth: Synth) -> None:
+def test_zones_are_regular_ones_whatever_their_state(default_synth: Synth) -> None:
     zones = default_synth.data("aws_availability_zones", "network_zones")
-    assert zones["state"] == "available"
     assert zones["filter"] == [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+    # A state filter would drop an impaired zone, shift the indexes and replace subnets.
+    assert "state" not in zones
+
+
+def test_pinned_zones_are_used_verbatim(full_synth: Synth) -> None:
+    assert "aws_availability_zones" not in full_synth.document().get("data", {})
+    subnets = full_synth.resources("aws_subnet")
+    assert subnets["network_public_0"]["availability_zone"] == "us-east-1a"
+    assert subnets["network_private_1"]["availability_zone"] == "us-east-1b"
 
 
 def test_public_subnets_do_not_hand_out_public_ips(default_synth: Synth) -> None:

@@ -22,6 +22,7 @@ SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
 ROOT = Path(__file__).resolve().parents[2]
 #: The image tag changes with every server edit; the snapshot is about the infrastructure.
 HASH_PLACEHOLDER = "<image-source-hash>"
+EMBEDDED_JSON = ("container_definitions", "dashboard_body", "policy")
 
 
 def normalized(synth: Synth, stack: str) -> str:
@@ -35,10 +36,13 @@ def normalized(synth: Synth, stack: str) -> str:
         return value
 
     document = strip(json.loads(text))
+    # Documents embedded as one JSON string (containers, dashboard, lifecycle rules) are expanded
+    # so a change shows up as a readable line diff.
     for resources in document.get("resource", {}).values():
         for resource in resources.values():
-            if "container_definitions" in resource:  # one JSON string: expand it so diffs are readable
-                resource["container_definitions"] = json.loads(resource["container_definitions"])
+            for key in EMBEDDED_JSON:
+                if isinstance(resource.get(key), str) and resource[key][:1] in "[{":
+                    resource[key] = json.loads(resource[key])
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 

@@ -18,6 +18,7 @@ def test_outputs_are_named_by_component(default_synth: Synth) -> None:
         "log_group_name",
         "ecr_repository_url",
         "image_uri",
+        "dashboard_url",
     }
     assert all(o.get("description") for o in outputs.values())
 

@@ -12,7 +12,7 @@ from tests.terraform_cli import terraform, terraform_env
 
 
 @pytest.mark.parametrize("stack", [MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME])
-@pytest.mark.parametrize("configuration", ["default_synth", "variant_synth"])
+@pytest.mark.parametrize("configuration", ["default_synth", "variant_synth", "full_synth"])
 def test_stack_is_valid_terraform(
     configuration: str, stack: str, request: pytest.FixtureRequest, terraform_cli_config: Path
 ) -> None:

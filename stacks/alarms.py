@@ -1,0 +1,157 @@
+"""CloudWatch alarms for the service, optionally notifying an email address through SNS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
+    CloudwatchMetricAlarm,
+    CloudwatchMetricAlarmMetricQuery,
+    CloudwatchMetricAlarmMetricQueryMetric,
+)
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class AlarmsProps:
+    name: str
+    alb_arn_suffix: str
+    target_group_arn_suffix: str
+    cluster_name: str
+    service_name: str
+    response_time_p95_seconds: float
+    errors_5xx_per_minute: int
+    cpu_percent: int
+    memory_percent: int
+    email: str | None = None
+
+
+def _metric(
+    query_id: str, namespace: str, name: str, stat: str, dimensions: dict[str, str]
+) -> CloudwatchMetricAlarmMetricQuery:
+    return CloudwatchMetricAlarmMetricQuery(
+        id=query_id,
+        metric=CloudwatchMetricAlarmMetricQueryMetric(
+            namespace=namespace, metric_name=name, stat=stat, period=60, dimensions=dimensions
+        ),
+    )
+
+
+class Alarms(Construct):
+    """Exposes ``alarms`` (by short name) and ``topic`` (None without an email)."""
+
+    def __init__(self, scope: Construct, id_: str, props: AlarmsProps) -> None:
+        super().__init__(scope, id_)
+        self.topic: SnsTopic | None = None
+        if props.email is not None:
+            self.topic = SnsTopic(
+                self, "topic", name=f"{props.name}-alarms", kms_master_key_id="alias/aws/sns"
+            )
+            # Email subscriptions stay pending until the recipient confirms the AWS message.
+            SnsTopicSubscription(
+                self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=props.email
+            )
+        actions = [self.topic.arn] if self.topic else None
+
+        alb = {"LoadBalancer": props.alb_arn_suffix}
+        target = {"LoadBalancer": props.alb_arn_suffix, "TargetGroup": props.target_group_arn_suffix}
+        service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
+        common = {"alarm_actions": actions, "ok_actions": actions}
+        self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+
+        self.alarms["5xx"] = CloudwatchMetricAlarm(
+            self,
+            "errors_5xx",
+            alarm_name=f"{props.name}-5xx",
+            alarm_description="The load balancer or the tasks answer 5xx: clients see failures.",
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            threshold=props.errors_5xx_per_minute,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            treat_missing_data="notBreaching",
+            metric_query=[
+                _metric("elb", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", alb),
+                _metric("target", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", target),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="errors",
+                    expression="FILL(elb, 0) + FILL(target, 0)",
+                    label="5xx per minute",
+                    return_data=True,
+                ),
+            ],
+            **common,
+        )
+        self.alarms["unhealthy"] = CloudwatchMetricAlarm(
+            self,
+            "unhealthy_hosts",
+            alarm_name=f"{props.name}-unhealthy-targets",
+            alarm_description="At least one task fails the /health check behind the load balancer.",
+            namespace="AWS/ApplicationELB",
+            metric_name="UnHealthyHostCount",
+            dimensions=target,
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=2,
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            treat_missing_data="notBreaching",
+            **common,
+        )
+        self.alarms["latency"] = CloudwatchMetricAlarm(
+            self,
+            "response_time",
+            alarm_name=f"{props.name}-p95-response-time",
+            alarm_description="p95 response time is above the threshold (NWS slow, or tasks saturated).",
+            namespace="AWS/ApplicationELB",
+            metric_name="TargetResponseTime",
+            dimensions=target,
+            extended_statistic="p95",
+            period=60,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            comparison_operator="GreaterThanThreshold",
+            threshold=props.response_time_p95_seconds,
+            treat_missing_data="notBreaching",
+            **common,
+        )
+        for key, metric, limit in (
+            ("cpu", "CPUUtilization", props.cpu_percent),
+            ("memory", "MemoryUtilization", props.memory_percent),
+        ):
+            self.alarms[key] = CloudwatchMetricAlarm(
+                self,
+                f"{key}_high",
+                alarm_name=f"{props.name}-{key}-high",
+                alarm_description=f"Service {key} utilization is above {limit}% (scale out or size up).",
+                namespace="AWS/ECS",
+                metric_name=metric,
+                dimensions=service,
+                statistic="Average",
+                period=60,
+                evaluation_periods=5,
+                comparison_operator="GreaterThanThreshold",
+                threshold=limit,
+                treat_missing_data="notBreaching",
+                **common,
+            )
+        self.alarms["tasks"] = CloudwatchMetricAlarm(
+            self,
+            "tasks_below_desired",
+            alarm_name=f"{props.name}-tasks-below-desired",
+            alarm_description="Fewer tasks run than desired (crash loop, no capacity, failed pulls).",
+            comparison_operator="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=5,
+            # No Container Insights data means no tasks reported at all: that is the failure.
+            treat_missing_data="breaching",
+            metric_query=[
+                _metric("desired", "ECS/ContainerInsights", "DesiredTaskCount", "Average", service),
+                _metric("running", "ECS/ContainerInsights", "RunningTaskCount", "Average", service),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="missing", expression="desired - running", label="tasks missing", return_data=True
+                ),
+            ],
+            **common,
+        )
