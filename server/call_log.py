@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastmcp.exceptions import ToolError
-from fastmcp.server.middleware import Middleware, MiddlewareContext
+from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 
 from server.logs import get_logger
+from server.tool_middleware import ToolCallMiddleware
 
 
 @dataclass
@@ -56,7 +57,7 @@ def record_upstream(status: int | str) -> None:
         record.upstream_statuses.append(status)
 
 
-class ToolCallLogger(Middleware):
+class ToolCallLogger(ToolCallMiddleware):
     """Writes one JSON line per tool call: tool, duration_ms, cache, upstream status, outcome."""
 
     def __init__(self) -> None:

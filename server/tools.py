@@ -16,7 +16,7 @@ from typing import Annotated, Any, Final
 from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.exceptions import ValidationError as ArgumentValidationError
-from fastmcp.server.middleware import Middleware, MiddlewareContext
+from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from mcp_types import ToolAnnotations
 from pydantic import Field
@@ -27,6 +27,7 @@ from server.logs import get_logger
 from server.models import Alert, AlertsResult, ForecastPeriod, ForecastResult, Freshness
 from server.nws import NwsClient, NwsError, PointNotCovered
 from server.settings import TOOL_TIMEOUT_SECONDS
+from server.tool_middleware import ToolCallMiddleware
 
 #: Key of the NWS client in the lifespan context.
 NWS_CLIENT_KEY: Final = "nws"
@@ -300,7 +301,7 @@ async def get_forecast(
     return ToolResult(content=render_forecast(result), structured_content=result.model_dump(mode="json"))
 
 
-class ArgumentErrors(Middleware):
+class ArgumentErrors(ToolCallMiddleware):
     """Turns argument type errors (pydantic's, with its internals and URLs) into one plain sentence."""
 
     async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> ToolResult:
