@@ -19,6 +19,14 @@ _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "fastmcp", "mcp")
 #: Chatty per-request loggers: uvicorn's access log (ALB health checks every few seconds) and httpx's
 #: one line per upstream request (the tool call line already carries the upstream status).
 _QUIET_LOGGERS = ("uvicorn.access", "httpx", "httpcore")
+#: The MCP SDK's streamable HTTP transport logs this at INFO for every stateless request (the
+#: per-request transport ends; there is no session). It carries nothing and doubled the log volume.
+_STATELESS_SESSION_END = ("mcp.server.streamable_http", "Terminating session: None")
+
+
+def _not_stateless_session_end(record: logging.LogRecord) -> bool:
+    """Handler filter: False for the SDK's per-request 'Terminating session: None' line only."""
+    return record.name != _STATELESS_SESSION_END[0] or record.getMessage() != _STATELESS_SESSION_END[1]
 
 
 class _Redact:
@@ -60,6 +68,7 @@ def configure_logging(level: str, *, secret: str | None = None) -> None:
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.addFilter(_not_stateless_session_end)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
