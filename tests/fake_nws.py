@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import re
@@ -472,8 +473,8 @@ class FakeNws:
             )
             response.headers["Location"] = f"/points/{rounded}"
             return response
-        feature = _point_feature(self._base(request), lat, lon, raw)
-        if feature is None:
+        body = _point_body(self._base(request), lat, lon, raw)
+        if body is None:
             return _problem(
                 request,
                 404,
@@ -481,7 +482,7 @@ class FakeNws:
                 f"Unable to provide data for requested point {raw}",
                 "InvalidPoint",
             )
-        return _geojson(feature, max_age=3600)
+        return _geojson(body, max_age=3600)
 
     async def _forecast(self, request: Request) -> Response:
         office = request.path_params["office"]
@@ -491,22 +492,15 @@ class FakeNws:
             return _problem(request, 404, "Not Found", f"Grid {office}/{grid} not found", "InvalidGrid")
         grid_x, grid_y = int(match.group(1)), int(match.group(2))
         nulls = grid_for(*NULLS_POINT) == (office, grid_x, grid_y)
-        feature = _forecast_feature(self._base(request), office, grid_x, grid_y, nulls=nulls)
-        return _geojson(feature, max_age=self.forecast_max_age)
+        body = _forecast_body(self._base(request), office, grid_x, grid_y, nulls)
+        return _geojson(body, max_age=self.forecast_max_age)
 
     async def _alerts(self, request: Request) -> Response:
         area = request.path_params["area"]
         if area not in ALERT_AREAS:
             error = {"parameter": "path.area", "message": f"Does not have a value in the enumeration: {area}"}
             return _problem(request, 400, "Bad Request", "Bad Request", "BadRequest", parameterErrors=[error])
-        body = {
-            "@context": _CONTEXT,
-            "type": "FeatureCollection",
-            "features": _alerts_for(area),
-            "title": f"Current watches, warnings, and advisories for {area}",
-            "updated": _BASE_TIME.isoformat(),
-        }
-        return _geojson(body, max_age=self.alerts_max_age)
+        return _geojson(_alerts_body(area), max_age=self.alerts_max_age)
 
     async def _stats(self, _request: Request) -> Response:
         counts = Counter(
@@ -519,10 +513,35 @@ class FakeNws:
         return Response(status_code=204)
 
 
-def _geojson(body: Any, *, max_age: int) -> Response:
+# Fixture bodies depend only on their arguments: serialized once, so that the fake spends little
+# CPU per request (in the benchmark it shares the machine with the server it stands in front of).
+@functools.lru_cache(maxsize=4096)
+def _point_body(base: str, lat: float, lon: float, raw: str) -> bytes | None:
+    feature = _point_feature(base, lat, lon, raw)
+    return None if feature is None else json.dumps(feature).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _forecast_body(base: str, office: str, grid_x: int, grid_y: int, nulls: bool) -> bytes:
+    return json.dumps(_forecast_feature(base, office, grid_x, grid_y, nulls=nulls)).encode()
+
+
+@functools.lru_cache(maxsize=128)
+def _alerts_body(area: str) -> bytes:
+    body = {
+        "@context": _CONTEXT,
+        "type": "FeatureCollection",
+        "features": _alerts_for(area),
+        "title": f"Current watches, warnings, and advisories for {area}",
+        "updated": _BASE_TIME.isoformat(),
+    }
+    return json.dumps(body).encode()
+
+
+def _geojson(body: bytes, *, max_age: int) -> Response:
     expires = datetime.now(UTC) + timedelta(seconds=max_age)
     return Response(
-        json.dumps(body),
+        body,
         media_type="application/geo+json",
         headers={
             "Cache-Control": f"public, max-age={max_age}, s-maxage={max_age}",
