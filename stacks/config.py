@@ -72,7 +72,8 @@ _TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_HOSTED_ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+# AWS documents zone IDs as opaque (at most 32 upper-case letters and digits; in practice Z...).
+_HOSTED_ZONE = re.compile(r"^[A-Z0-9]{1,32}$")
 _ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
@@ -472,7 +473,9 @@ class InfraConfig(BaseSettings):
     @classmethod
     def _zone_shape(cls, value: str | None) -> str | None:
         if value is not None and not _HOSTED_ZONE.match(value):
-            raise ValueError("must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ")
+            raise ValueError(
+                "must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"
+            )
         return value
 
     @field_validator("tls_policy")

@@ -17,11 +17,15 @@ harness, and never in the stacks: the product must not hide a diff (no ignore_ch
    "deny unless TLS" statement deny every request. The launcher adds the Bool operator, the
    aws:SecureTransport key taken from the request's real scheme (the suite serves moto over TLS,
    as AWS is), and AWS's "conditions not met: statement does not apply" rule.
+5. Application Auto Scaling has no ListTagsForResource/TagResource/UntagResource in moto; the
+   provider reads tags after every create (default tags), gets a 500 and retries forever. The
+   launcher keeps the tags of registered targets and answers those three calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from typing import Any
 
@@ -29,6 +33,7 @@ from typing import Any
 os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from flask import has_request_context, request
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.utils import camelcase_to_underscores
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.responses.launch_templates import LaunchTemplates
@@ -127,6 +132,36 @@ def _patch_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
+def _patch_autoscaling_tags() -> None:
+    tags_by_arn: dict[str, dict[str, str]] = {}
+    register = ApplicationAutoScalingResponse.register_scalable_target
+
+    def register_scalable_target(self: ApplicationAutoScalingResponse) -> str:
+        response = register(self)
+        tags_by_arn.setdefault(json.loads(response)["ScalableTargetARN"], {}).update(
+            self._get_param("Tags") or {}
+        )
+        return response
+
+    def list_tags_for_resource(self: ApplicationAutoScalingResponse) -> str:
+        return json.dumps({"Tags": tags_by_arn.get(self._get_param("ResourceARN"), {})})
+
+    def tag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags_by_arn.setdefault(self._get_param("ResourceARN"), {}).update(self._get_param("Tags") or {})
+        return "{}"
+
+    def untag_resource(self: ApplicationAutoScalingResponse) -> str:
+        tags = tags_by_arn.get(self._get_param("ResourceARN"), {})
+        for key in self._get_param("TagKeys") or []:
+            tags.pop(key, None)
+        return "{}"
+
+    ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target  # type: ignore[method-assign]
+    ApplicationAutoScalingResponse.list_tags_for_resource = list_tags_for_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.tag_resource = tag_resource  # type: ignore[attr-defined]
+    ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -137,6 +172,7 @@ def main() -> None:
     _patch_create_launch_template()
     _patch_referenced_rule_description()
     _patch_bucket_policy_conditions()
+    _patch_autoscaling_tags()
     tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
     # Loopback only, always.
     moto_main(["-H", "127.0.0.1", "-p", str(args.port), *tls])

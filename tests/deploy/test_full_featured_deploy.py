@@ -1,0 +1,87 @@
+"""examples/full-featured.json on emulated AWS: HTTPS with a domain, generated token, autoscaling,
+alarms with email, dashboard, access logs, VPC endpoints, ECS Exec. Deploy, no drift, teardown.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import Emulator, Project, make_project
+
+pytestmark = pytest.mark.timeout(900)
+
+FULL_FEATURED = Path(__file__).resolve().parents[2] / "examples" / "full-featured.json"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: Emulator) -> Project:
+    project = make_project(tmp_path_factory.mktemp("full"), moto_endpoint)
+    context = json.loads(FULL_FEATURED.read_text())["context"]
+    # The user's own hosted zone; in the empty emulated account it has to be created first.
+    zone = project.client("route53").create_hosted_zone(Name="example.com", CallerReference="deploy-suite")
+    context["hosted_zone_id"] = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    (project.root / "cdktf.json").write_text(
+        json.dumps({**json.loads((project.root / "cdktf.json").read_text()), "context": context}, indent=2)
+    )
+    return project
+
+
+@pytest.fixture(scope="module")
+def outputs(project: Project) -> dict[str, Any]:
+    return project.deploy()
+
+
+def test_full_featured_stack_deploys_with_https_url(outputs: dict[str, Any]) -> None:
+    assert outputs["mcp_url"] == "https://mcp.example.com/mcp"
+    assert outputs["auth_token_secret_arn"].startswith("arn:aws:secretsmanager:us-east-1:")
+    assert "#dashboards:name=mcp-server" in outputs["dashboard_url"]
+    assert outputs["alarm_topic_arn"].startswith("arn:aws:sns:us-east-1:")
+
+
+def test_generated_token_is_in_secrets_manager_but_not_in_state(
+    project: Project, outputs: dict[str, Any]
+) -> None:
+    token = project.client("secretsmanager").get_secret_value(SecretId=outputs["auth_token_secret_arn"])[
+        "SecretString"
+    ]
+    assert len(token) == 48
+    assert token.isalnum()
+    state = (project.root / "terraform.McpServerAmazonECSStack.tfstate").read_text()
+    assert token not in state
+    assert token not in json.dumps(outputs)
+
+
+def test_https_listener_alias_alarms_and_scaling_exist(project: Project, outputs: dict[str, Any]) -> None:
+    elbv2 = project.client("elbv2")
+    (alb,) = elbv2.describe_load_balancers(Names=["mcp-server"])["LoadBalancers"]
+    listeners = {
+        listener["Port"]: listener
+        for listener in elbv2.describe_listeners(LoadBalancerArn=alb["LoadBalancerArn"])["Listeners"]
+    }
+    assert listeners[443]["Protocol"] == "HTTPS"
+    assert listeners[443]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
+    alarms = project.client("cloudwatch").describe_alarms(AlarmNamePrefix="mcp-server-")["MetricAlarms"]
+    assert len(alarms) == 6
+    targets = project.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(1, 3)]
+
+
+def test_plan_after_deploy_has_no_changes(project: Project, outputs: dict[str, Any]) -> None:
+    result = project.terraform("plan", "-detailed-exitcode", "-input=false", check=False)
+    assert result.returncode == 0, f"perpetual diff after deploy:\n{result.stdout}\n{result.stderr}"
+
+
+def test_teardown_after_lifting_deletion_protection(project: Project, outputs: dict[str, Any]) -> None:
+    # Deletion protection is on in this configuration: turning it off is the deliberate first step.
+    project.overrides["MCP_STACK_ALB_DELETION_PROTECTION"] = "false"
+    project.deploy()
+    project.destroy()
+    assert project.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+    endpoints = project.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
+    assert all(e["State"].lower() == "deleted" for e in endpoints)
+    assert project.client("secretsmanager").list_secrets()["SecretList"] == []
