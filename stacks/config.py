@@ -121,7 +121,7 @@ class InfraConfig(BaseSettings):
         "mcp-server",
         description="Prefix of every named resource (cluster, service, ALB, roles, repository). "
         "2-20 lower-case letters, digits and hyphens, starting with a letter: derived names such as "
-        "'<name>-tasks' must fit the 32-character ALB and target group limit.",
+        "`{name}-tasks` must fit the 32-character ALB and target group limit.",
     )
     region: str | None = Field(
         None,
