@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from server.__main__ import main as serve
 from server.app import http_transport
 from server.logs import configure_logging
+from server.runtime import settle_heap
 from server.settings import ServerSettings
 
 FACTORY = "bench.floor:create_app"
@@ -31,7 +32,9 @@ def create_app() -> ASGIApp:
     configure_logging(settings.log_level)
     mcp = FastMCP(name="floor")
     mcp.tool(echo)
-    return http_transport(mcp, settings)
+    app = http_transport(mcp, settings)
+    settle_heap()  # the weather server's process settings too: the floor differs only in its tool
+    return app
 
 
 if __name__ == "__main__":

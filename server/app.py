@@ -22,6 +22,7 @@ from server.contract import MCP_PATH
 from server.logs import configure_logging
 from server.middleware import EdgeRoutes, OriginGuard
 from server.nws import open_nws_client
+from server.runtime import settle_heap
 from server.settings import ServerSettings
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
 
@@ -62,7 +63,9 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     settings = settings or ServerSettings()
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
-    return http_transport(create_server(settings), settings)
+    app = http_transport(create_server(settings), settings)
+    settle_heap()  # after everything long-lived is built (see server/runtime.py)
+    return app
 
 
 def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
