@@ -85,16 +85,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="*",
         default=[10],
         metavar="N",
-        help="further client counts to repeat the run at, for the speedup by concurrency (default: 10)",
+        help="further client counts for the speedup by concurrency (default: 10; none: --sweep)",
     )
     parser.add_argument(
-        "--calls-per-client",
+        "--sweep-workloads",
+        type=_csv(WEATHER_WORKLOADS),
+        default=["hot", "alerts"],
+        help="workloads repeated at the --sweep client counts (default: hot,alerts)",
+    )
+    parser.add_argument("--calls", type=int, default=3000, help="tool calls per scenario (default 3000)")
+    parser.add_argument(
+        "--baseline-calls-per-client",
         type=int,
         default=30,
-        help="calls per workload = this x clients (default 30)",
-    )
-    parser.add_argument(
-        "--min-calls", type=int, default=600, help="at least this many calls per workload (default 600)"
+        help="caching-disabled scenarios make at most this many calls per client (default 30): each"
+        " call waits for NWS, so their rate is steady after the first round",
     )
     parser.add_argument(
         "--latency-ms", type=float, default=150.0, help="fake NWS latency per request (default 150)"
@@ -118,7 +123,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep plans and process logs here (default: a temp dir)")
     args = parser.parse_args(argv)
-    for name in ("clients", "calls_per_client", "workers", "synth_repeats"):
+    for name in ("clients", "calls", "baseline_calls_per_client", "workers", "synth_repeats"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if any(level < 1 for level in args.sweep):
@@ -131,18 +136,21 @@ def plan_specs(args: argparse.Namespace) -> list[ScenarioSpec]:
     levels = [args.clients, *(level for level in args.sweep if level != args.clients)]
     specs = []
     for clients in levels:
-        calls = max(args.calls_per_client * clients, args.min_calls)
+        workloads = args.workloads if clients == args.clients else args.sweep_workloads
         pairs: list[tuple[Workload, Mode]] = []
-        for workload in args.workloads if "load" in args.parts else []:
+        for workload in workloads if "load" in args.parts else []:
             pairs += [(workload, "cached"), (workload, "baseline")]
             if workload == "hot" and "floor" in args.parts:
                 pairs.append(("floor", "floor"))  # right after hot: same background conditions
         if "floor" in args.parts and ("floor", "floor") not in pairs:
             pairs.append(("floor", "floor"))
-        specs += [
-            ScenarioSpec(workload, mode, clients, calls, args.workers, client=args.client, seed=args.seed)
-            for workload, mode in pairs
-        ]
+        for workload, mode in pairs:
+            calls = args.calls
+            if mode == "baseline":
+                calls = min(calls, args.baseline_calls_per_client * clients)
+            specs.append(
+                ScenarioSpec(workload, mode, clients, calls, args.workers, client=args.client, seed=args.seed)
+            )
     return specs
 
 
