@@ -1,0 +1,62 @@
+"""The command line: defaults, validation, and which scenarios a run is made of."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.cli import parse_args, plan_specs
+
+
+def test_the_default_run_is_the_target_run_plus_a_low_concurrency_sweep() -> None:
+    args = parse_args([])
+    defaults = (args.clients, args.sweep, args.workers, args.latency_ms, args.client)
+    assert defaults == (100, [10], 2, 150.0, "sdk")
+    specs = plan_specs(args)
+    at_100 = [(spec.workload, spec.mode) for spec in specs if spec.clients == 100]
+    assert at_100 == [
+        ("hot", "cached"),
+        ("hot", "baseline"),
+        ("floor", "floor"),
+        ("cold", "cached"),
+        ("cold", "baseline"),
+        ("alerts", "cached"),
+        ("alerts", "baseline"),
+        ("mixed", "cached"),
+        ("mixed", "baseline"),
+    ]
+    at_10 = [(spec.workload, spec.mode, spec.calls) for spec in specs if spec.clients == 10]
+    assert at_10 == [
+        ("hot", "cached", 3000),
+        ("hot", "baseline", 300),  # 30 per client: every call waits for NWS
+        ("floor", "floor", 3000),
+        ("alerts", "cached", 3000),
+        ("alerts", "baseline", 300),
+    ]
+
+
+def test_parts_and_workloads_narrow_the_run() -> None:
+    specs = plan_specs(parse_args(["--parts", "floor", "--sweep"]))
+    assert [(spec.workload, spec.mode, spec.clients) for spec in specs] == [("floor", "floor", 100)]
+    specs = plan_specs(parse_args(["--parts", "load", "--workloads", "cold", "--sweep", "--workers", "1"]))
+    assert [(spec.workload, spec.mode, spec.workers) for spec in specs] == [
+        ("cold", "cached", 1),
+        ("cold", "baseline", 1),
+    ]
+    assert plan_specs(parse_args(["--parts", "synth"])) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--parts", "load,warp"],
+        ["--workloads", "tepid"],
+        ["--clients", "0"],
+        ["--sweep", "0"],
+        ["--calls", "0"],
+    ],
+)
+def test_nonsense_is_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 2
+    assert "error:" in capsys.readouterr().err

@@ -1,0 +1,73 @@
+"""The issue's targets judged on synthetic results: each one can pass, fail, or be missing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bench.results import RunResults, SynthTiming
+from bench.targets import evaluate, floor_share, speedup
+from tests.bench.conftest import MakeScenario
+
+
+def test_a_good_run_meets_every_target(good_run: RunResults) -> None:
+    checks = evaluate(good_run, 100)
+    assert [check.met for check in checks] == [True] * len(checks)
+    assert len(checks) == 8
+
+
+def test_speedup_is_cached_over_baseline_calls_per_second(good_run: RunResults) -> None:
+    assert speedup(good_run, "hot", 100) == pytest.approx(30.0)
+    assert speedup(good_run, "cold", 100) == pytest.approx(2.4)
+    assert speedup(good_run, "mixed", 100) is None
+    assert floor_share(good_run, 100) == pytest.approx(0.9)
+
+
+def test_ratio_below_its_target_is_not_met(good_run: RunResults, scenario: MakeScenario) -> None:
+    good_run.scenarios[1] = scenario("hot", "baseline", calls=3000, seconds=10.0, upstream=(3000, 3000, 0))
+    hot = evaluate(good_run, 100)[0]
+    assert hot.measured == "10.0x"
+    assert hot.met is False
+
+
+def test_upstream_bound_counts_one_cache_per_worker(good_run: RunResults, scenario: MakeScenario) -> None:
+    # 5 grids and 2 workers: 10 points + 10 forecasts is within the bound, 11 is not.
+    upstream = evaluate(good_run, 100)[1]
+    assert upstream.met is True
+    assert "10 points + 10 forecasts for 5 grids x 2 worker caches" in upstream.measured
+    good_run.scenarios[0] = scenario("hot", "cached", calls=3000, upstream=(10, 11, 0))
+    assert evaluate(good_run, 100)[1].met is False
+
+
+def test_any_error_at_the_target_concurrency_fails_it(good_run: RunResults, scenario: MakeScenario) -> None:
+    good_run.scenarios.append(scenario("mixed", "cached", errors=1))
+    good_run.scenarios.append(scenario("mixed", "cached", clients=10, errors=5))  # another level
+    errors = next(check for check in evaluate(good_run, 100) if check.target.startswith("Zero errors"))
+    assert errors.met is False
+    assert errors.measured.startswith("1 errors in")
+
+
+def test_rss_limit_applies_to_every_weather_server_but_not_the_floor(
+    good_run: RunResults, scenario: MakeScenario
+) -> None:
+    good_run.scenarios.append(scenario("floor", "floor", clients=10, peak_rss=400.0))
+    rss = next(check for check in evaluate(good_run, 100) if check.target.startswith("Server RSS"))
+    assert rss.met is True
+    good_run.scenarios.append(scenario("cold", "baseline", clients=10, peak_rss=250.0))
+    rss = next(check for check in evaluate(good_run, 100) if check.target.startswith("Server RSS"))
+    assert rss.met is False
+    assert "peak 250 MiB RSS (cold, baseline" in rss.measured
+
+
+def test_synth_overhead_compares_the_best_runs(good_run: RunResults) -> None:
+    assert good_run.synth is not None
+    assert round(good_run.synth.overhead_percent) == 5
+    good_run.synth = dataclasses.replace(good_run.synth, project=[12.5, 13.0])
+    synth = evaluate(good_run, 100)[-1]
+    assert (synth.measured, synth.met) == ("+25%", False)
+
+
+def test_missing_parts_are_not_measured_rather_than_failed() -> None:
+    checks = evaluate(RunResults(synth=SynthTiming(project=[1.0], minimal=[1.0])), 100)
+    assert [check.met for check in checks] == [None] * 7 + [True]

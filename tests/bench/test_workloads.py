@@ -1,0 +1,62 @@
+"""The plans: what each workload asks for, deterministically."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bench.workloads import (
+    COLD_CALLS_PER_GRID,
+    HOT_LOCATIONS,
+    STATES,
+    build_plan,
+    distinct_areas,
+    distinct_grids,
+    distinct_points,
+)
+from tests.fake_nws import grid_for
+
+
+def test_hot_repeats_a_handful_of_locations_in_distinct_grids() -> None:
+    plan = build_plan("hot", 100)
+    assert len(plan) == 100
+    assert distinct_points(plan) == len(HOT_LOCATIONS) == distinct_grids(plan)
+
+
+def test_cold_never_repeats_a_coordinate_and_groups_them_by_grid() -> None:
+    plan = build_plan("cold", 400)
+    coordinates = [(call.arguments["latitude"], call.arguments["longitude"]) for call in plan]
+    assert len(set(coordinates)) == 400
+    grids = Counter(grid_for(lat, lon) for lat, lon in coordinates)
+    assert None not in grids  # every coordinate is inside the fake's coverage
+    assert set(grids.values()) == {COLD_CALLS_PER_GRID}
+    assert all(len(f"{value}".split(".")[-1]) <= 4 for lat_lon in coordinates for value in lat_lon)
+
+
+def test_alerts_cycle_through_the_states() -> None:
+    plan = build_plan("alerts", len(STATES) + 3)
+    assert [call.arguments["state"] for call in plan[:3]] == list(STATES[:3])
+    assert plan[len(STATES)].arguments == plan[0].arguments
+    assert distinct_areas(plan) == len(STATES)
+
+
+def test_mixed_is_half_hot_a_quarter_cold_a_quarter_alerts() -> None:
+    plan = build_plan("mixed", 400)
+    hot = {(lat, lon) for lat, lon in HOT_LOCATIONS}
+    kinds = Counter(
+        "alerts"
+        if call.tool == "get_alerts"
+        else "hot"
+        if (call.arguments["latitude"], call.arguments["longitude"]) in hot
+        else "cold"
+        for call in plan
+    )
+    assert kinds == {"hot": 200, "cold": 100, "alerts": 100}
+
+
+def test_the_same_seed_gives_the_same_plan_for_cached_and_baseline() -> None:
+    assert build_plan("cold", 50, seed=1) == build_plan("cold", 50, seed=1)
+    assert build_plan("cold", 50, seed=1) != build_plan("cold", 50, seed=2)
+
+
+def test_floor_calls_the_echo_tool() -> None:
+    assert {call.tool for call in build_plan("floor", 3)} == {"echo"}
