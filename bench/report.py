@@ -134,8 +134,8 @@ def floor_section(results: RunResults, clients: int) -> str:
             f"Cache-hit calls reach **{share:.0%}** of the floor's calls/s at {clients} clients. Per call,"
             f" the weather server spends {overhead:.2f} ms of CPU more than the echo server: its"
             f" throughput per CPU second is {server_share:.0%} of the floor's. On this machine the load"
-            " generator shares the cores with the server, and decoding and validating a forecast costs it"
-            " more than an echo, so the calls/s share is lower than the CPU share.",
+            " generator shares the cores with the server, and decoding a forecast costs it more than an"
+            " echo, so the calls/s share can differ from the CPU share.",
         ]
     )
 
@@ -283,7 +283,8 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         f"- Python {info.python}; {versions}",
         f"- Setup: fake NWS with {info.latency_ms:g} ms per request; server with {info.workers} uvicorn"
         f" worker(s), LOG_LEVEL=INFO; load from {info.client!r} MCP clients (one session and one"
-        " connection each) in one separate process; a fresh server for every scenario.",
+        " connection each; see bench/loadgen.py) in one separate process; a fresh server for every"
+        " scenario.",
         "",
         "## Targets",
         "",
