@@ -47,20 +47,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def fake_nws_server() -> Iterator[FakeNws]:
-    with FakeNws() as fake:
-        yield fake
-
-
-@pytest.fixture
-def nws(fake_nws_server: FakeNws) -> Iterator[FakeNws]:
-    """The session's fake NWS, with no injected behaviour and an empty request log."""
-    fake_nws_server.reset()
-    yield fake_nws_server
-    fake_nws_server.reset()
-
-
 def make_settings(base_url: str, **env: str) -> ServerSettings:
     """ServerSettings as the environment would give them (names from EnvVar), without touching os.environ."""
     values = {EnvVar.NWS_API_BASE_URL: base_url, **TEST_ENV, **env}

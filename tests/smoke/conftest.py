@@ -26,31 +26,23 @@ POINT_ARGS = ["--latitude", str(TOPEKA[0]), "--longitude", str(TOPEKA[1]), "--st
 
 
 @pytest.fixture(scope="package")
-def fake_nws() -> Iterator[FakeNws]:
-    with FakeNws() as fake:
-        yield fake
-
-
-@pytest.fixture
-def nws(fake_nws: FakeNws) -> Iterator[FakeNws]:
-    """The package's fake NWS with no injected failures, before and after the test."""
-    fake_nws.reset()
-    yield fake_nws
-    fake_nws.reset()
-
-
-@pytest.fixture(scope="package")
-def open_server(tmp_path_factory: pytest.TempPathFactory, fake_nws: FakeNws) -> Iterator[ServerProcess]:
+def open_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_nws_server: FakeNws
+) -> Iterator[ServerProcess]:
     """`python -m server` without MCP_AUTH_TOKEN."""
-    server = start_server(tmp_path_factory.mktemp("open"), fake_nws.base_url)
+    server = start_server(tmp_path_factory.mktemp("open"), fake_nws_server.base_url)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="package")
-def secured_server(tmp_path_factory: pytest.TempPathFactory, fake_nws: FakeNws) -> Iterator[ServerProcess]:
+def secured_server(
+    tmp_path_factory: pytest.TempPathFactory, fake_nws_server: FakeNws
+) -> Iterator[ServerProcess]:
     """`python -m server` with MCP_AUTH_TOKEN set to TOKEN."""
-    server = start_server(tmp_path_factory.mktemp("secured"), fake_nws.base_url, **{EnvVar.AUTH_TOKEN: TOKEN})
+    server = start_server(
+        tmp_path_factory.mktemp("secured"), fake_nws_server.base_url, **{EnvVar.AUTH_TOKEN: TOKEN}
+    )
     yield server
     server.stop()
 

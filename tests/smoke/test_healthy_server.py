@@ -33,7 +33,7 @@ def test_a_url_without_the_mcp_path_gets_it(open_server: ServerProcess, nws: Fak
     assert f"Smoke check of {open_server.mcp_url} " in result.stdout
 
 
-def test_waits_for_a_server_that_is_still_starting(tmp_path: Path, fake_nws: FakeNws) -> None:
+def test_waits_for_a_server_that_is_still_starting(tmp_path: Path, fake_nws_server: FakeNws) -> None:
     port = free_port()
     smoke = subprocess.Popen(
         smoke_command(f"http://127.0.0.1:{port}/mcp", "--wait", "60", *POINT_ARGS),
@@ -47,7 +47,7 @@ def test_waits_for_a_server_that_is_still_starting(tmp_path: Path, fake_nws: Fak
         assert smoke.stdout is not None
         first_lines = [smoke.stdout.readline(), smoke.stdout.readline()]
         assert "waiting for" in first_lines[1]  # the server is not there yet
-        server = launch_server(tmp_path, fake_nws.base_url, port)
+        server = launch_server(tmp_path, fake_nws_server.base_url, port)
         rest, _ = smoke.communicate(timeout=90)
     finally:
         if smoke.poll() is None:
