@@ -18,7 +18,7 @@ from typing import Final
 from bench import procfs
 from bench.processes import Terminated, sigterm_raises
 from bench.report import RunInfo, render
-from bench.results import RunResults, Scenario
+from bench.results import RunResults, Scenario, combine_repeats
 from bench.runner import ScenarioSpec, run_scenario
 from bench.services import REPO_ROOT, FakeNwsProcess, Mode
 from bench.synth import measure_synth
@@ -95,6 +95,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--calls", type=int, default=3000, help="tool calls per scenario (default 3000)")
     parser.add_argument(
+        "--floor-repeat",
+        type=int,
+        default=3,
+        help="runs of the short cache-hit/floor pair, alternating; the median run of each is kept"
+        " (default 3)",
+    )
+    parser.add_argument(
         "--baseline-calls-per-client",
         type=int,
         default=30,
@@ -123,7 +130,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep plans and process logs here (default: a temp dir)")
     args = parser.parse_args(argv)
-    for name in ("clients", "calls", "baseline_calls_per_client", "workers", "synth_repeats"):
+    for name in ("clients", "calls", "baseline_calls_per_client", "floor_repeat", "workers", "synth_repeats"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if any(level < 1 for level in args.sweep):
@@ -141,7 +148,8 @@ def plan_specs(args: argparse.Namespace) -> list[ScenarioSpec]:
         for workload in workloads if "load" in args.parts else []:
             pairs += [(workload, "cached"), (workload, "baseline")]
             if workload == "hot" and "floor" in args.parts:
-                pairs.append(("floor", "floor"))  # right after hot: same background conditions
+                # Cache hits against the floor, right after hot and alternating: same conditions.
+                pairs += [("hot", "warm"), ("floor", "floor")] * args.floor_repeat
         if "floor" in args.parts and ("floor", "floor") not in pairs:
             pairs.append(("floor", "floor"))
         for workload, mode in pairs:
@@ -190,6 +198,7 @@ def run(args: argparse.Namespace, workdir: Path) -> RunResults:
                     print(f"        errors: {scenario.error_samples}", flush=True)
         finally:
             fake.stop()
+        results.scenarios = combine_repeats(results.scenarios)
     if "synth" in args.parts:
         results.synth = measure_synth(REPO_ROOT, args.synth_repeats)
     return results

@@ -3,8 +3,9 @@
 A separate process from the server and from the orchestrator, so its CPU is measurable on its own.
 One asyncio (uvloop) process holds N MCP client sessions, each with its own HTTP connection; the
 sessions take calls from the shared plan until it is exhausted (a closed loop: each client has one
-call in flight). Protocol on stdio: print "ready" once every session is initialized, wait for "go"
-on stdin, run the plan, print one JSON line with the samples.
+call in flight). Protocol on stdio: print "ready" once every session is initialized (and, with --warm-up,
+has made one untimed call), wait for "go" on stdin, run the plan, print one JSON line with the
+samples.
 """
 
 from __future__ import annotations
@@ -146,12 +147,26 @@ class _Run:
             result.errors += failed
 
 
-async def _client(run: _Run, args: argparse.Namespace, connecting: anyio.Semaphore) -> None:
+def warm_up_call(calls: list[PlannedCall], client_index: int) -> PlannedCall:
+    """The untimed call client `client_index` makes first: the plan's distinct calls in turn.
+
+    Every client makes one, so each worker process (each has its own cache, and a client's one
+    connection lands on one worker) sees every distinct call before the measured phase.
+    """
+    distinct = list({json.dumps(call, sort_keys=True): call for call in calls}.values())
+    return distinct[client_index % len(distinct)]
+
+
+async def _client(run: _Run, args: argparse.Namespace, connecting: anyio.Semaphore, index: int) -> None:
     """One MCP client for the whole run. Its contexts open and close in this task, as anyio requires."""
     async with AsyncExitStack() as stack:
         # A few connects at a time: 100 simultaneous initializes would measure a thundering herd.
         async with connecting:
             call_tool = await _OPENERS[args.client](stack, args.url, args.timeout)
+        if args.warm_up and run.calls:
+            tool, arguments = warm_up_call(run.calls, index)
+            if await call_tool(tool, arguments):
+                raise RuntimeError(f"warm-up call {tool}({arguments}) returned an error")
         run.client_connected(args.clients)
         await run.go.wait()
         try:
@@ -166,8 +181,8 @@ async def main_async(args: argparse.Namespace, calls: list[PlannedCall]) -> Load
     connecting = anyio.Semaphore(10)
     connect_started = time.perf_counter()
     async with anyio.create_task_group() as group:
-        for _ in range(args.clients):
-            group.start_soon(_client, run, args, connecting)
+        for index in range(args.clients):
+            group.start_soon(_client, run, args, connecting, index)
         await run.all_connected.wait()
         run.result.connect_seconds = time.perf_counter() - connect_started
         print(READY, flush=True)
@@ -186,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, required=True)
     parser.add_argument("--client", choices=sorted(_OPENERS), default="sdk")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    parser.add_argument(
+        "--warm-up", action="store_true", help="each client makes one untimed call before 'ready'"
+    )
     args = parser.parse_args(argv)
     calls = [(tool, arguments) for tool, arguments in json.loads(Path(args.plan).read_text())]
     result = anyio.run(main_async, args, calls, backend_options={"use_uvloop": True})

@@ -74,7 +74,7 @@ def _scenario_row(scenario: Scenario, vs: str) -> list[str]:
 
 
 def load_section(results: RunResults, clients: int, workloads: Sequence[str]) -> str:
-    """Cached vs caching-disabled, per workload, at one concurrency."""
+    """Cached vs caching-disabled per workload at one concurrency, then cache hits and the floor."""
     rows = []
     for workload in workloads:
         ratio = speedup(results, workload, clients)
@@ -82,9 +82,10 @@ def load_section(results: RunResults, clients: int, workloads: Sequence[str]) ->
             scenario = results.find(workload, mode, clients)
             if scenario is not None:
                 rows.append(_scenario_row(scenario, times(ratio) if mode == "cached" else "1.0x"))
-    floor = results.find("floor", "floor", clients)
-    if floor is not None:
-        rows.append(_scenario_row(floor, "-"))
+    for workload, mode in (("hot", "warm"), ("floor", "floor")):
+        scenario = results.find(workload, mode, clients)
+        if scenario is not None:
+            rows.append(_scenario_row(scenario, "-"))
     headers = [
         "workload",
         "server",
@@ -102,17 +103,24 @@ def load_section(results: RunResults, clients: int, workloads: Sequence[str]) ->
 
 
 def floor_section(results: RunResults, clients: int) -> str:
-    """Cache-hit calls against the echo floor: calls/s and server CPU per call."""
+    """Cache-hit calls against the echo floor: calls/s and CPU per call."""
     floor = results.find("floor", "floor", clients)
-    hot = results.find("hot", "cached", clients)
+    hot = results.find("hot", "warm", clients)
     if floor is None or hot is None:
         return "Not run (needs the `hot` workload and the `floor` part)."
     rows = []
-    for label, scenario in (("echo tool (floor)", floor), ("`hot` forecast, cache hits", hot)):
+    labelled = [("echo tool (floor)", floor), ("`hot` forecast, warm cache (hits only)", hot)]
+    cold_start = results.find("hot", "cached", clients)
+    if cold_start is not None:
+        labelled.append(("`hot` forecast, empty cache at start", cold_start))
+    for label, scenario in labelled:
+        low, high = scenario.rate_range or (scenario.calls_per_second, scenario.calls_per_second)
         rows.append(
             [
                 label,
+                str(scenario.runs),
                 number(scenario.calls_per_second),
+                f"{number(low)}-{number(high)}" if scenario.runs > 1 else "-",
                 number(scenario.latency.p50_ms),
                 number(scenario.latency.p99_ms),
                 number(scenario.cpu_ms_per_call(scenario.cpu.server), 2),
@@ -120,22 +128,32 @@ def floor_section(results: RunResults, clients: int) -> str:
             ]
         )
     share = floor_share(results, clients) or 0.0
-    server_share = hot.cpu_ms_per_call(hot.cpu.server) and (
-        floor.cpu_ms_per_call(floor.cpu.server) / hot.cpu_ms_per_call(hot.cpu.server)
-    )
-    overhead = hot.cpu_ms_per_call(hot.cpu.server) - floor.cpu_ms_per_call(floor.cpu.server)
+    hot_cpu = hot.cpu_ms_per_call(hot.cpu.server)
+    floor_cpu = floor.cpu_ms_per_call(floor.cpu.server)
+    cpu_share = floor_cpu / hot_cpu if hot_cpu else 0.0
     return "\n".join(
         [
             table(
-                ["server", "calls/s", "p50 ms", "p99 ms", "server CPU ms/call", "load generator CPU ms/call"],
+                [
+                    "server",
+                    "runs",
+                    "calls/s (median run)",
+                    "range",
+                    "p50 ms",
+                    "p99 ms",
+                    "server CPU ms/call",
+                    "load generator CPU ms/call",
+                ],
                 rows,
             ),
             "",
             f"Cache-hit calls reach **{share:.0%}** of the floor's calls/s at {clients} clients. Per call,"
-            f" the weather server spends {overhead:.2f} ms of CPU more than the echo server: its"
-            f" throughput per CPU second is {server_share:.0%} of the floor's. On this machine the load"
-            " generator shares the cores with the server, and decoding a forecast costs it more than an"
-            " echo, so the calls/s share can differ from the CPU share.",
+            f" the weather server spends {hot_cpu - floor_cpu:.2f} ms of CPU more than the echo server:"
+            f" its throughput per CPU second is {cpu_share:.0%} of the floor's. Both are measured after"
+            " one untimed call per client (which fills the weather server's caches), alternating, and"
+            " the median run of each is shown (a 3-second run on a shared machine varies by 10-20%)."
+            " The load generator shares the cores with the server, and decoding a forecast costs it"
+            " more than an echo.",
         ]
     )
 
@@ -294,8 +312,10 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         "",
         "## Throughput and latency: cached vs caching disabled",
         "",
-        "`baseline` is the same server with `NWS_CACHE_ENABLED=false` (no cache, no request"
-        " coalescing; the HTTP connection pool stays). `floor` is an echo tool on the same transport.",
+        "`cached` is the server as shipped, starting with an empty cache; `baseline` is the same"
+        " server with `NWS_CACHE_ENABLED=false` (no cache, no request coalescing; the HTTP connection"
+        " pool stays); `warm` is `cached` after one untimed call per client (cache hits only);"
+        " `floor` is an echo tool on the same transport, also after one untimed call per client.",
         "",
     ]
     for level in results.client_levels():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from dataclasses import dataclass, field
 
 from bench.services import Mode, UpstreamCounts
@@ -53,6 +55,13 @@ class Scenario:
     plan_points: int = 0  # distinct coordinates asked
     plan_grids: int = 0  # distinct grid cells asked
     plan_areas: int = 0  # distinct alert areas asked
+    runs: int = 1  # repetitions this scenario stands for (see combine_repeats)
+    rate_range: tuple[float, float] | None = None  # lowest and highest calls/s of the repetitions
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        """What identifies a scenario within a run."""
+        return (self.workload, self.mode, self.clients)
 
     @property
     def calls_per_second(self) -> float:
@@ -67,6 +76,39 @@ class Scenario:
     def cpu_ms_per_call(self, seconds: float) -> float:
         """CPU milliseconds per call for a CPU total of this scenario."""
         return ratio(seconds * 1000, self.calls)
+
+
+def combine_repeats(scenarios: list[Scenario]) -> list[Scenario]:
+    """One scenario per key, in first-seen order: the median-throughput repetition.
+
+    Nothing is hidden by the choice: errors are summed over every repetition, peak memory is the
+    highest of them, and the range of calls/s is kept for the report.
+    """
+    groups: dict[tuple[str, str, int], list[Scenario]] = {}
+    for scenario in scenarios:
+        groups.setdefault(scenario.key, []).append(scenario)
+    combined = []
+    for group in groups.values():
+        if len(group) == 1:
+            combined.append(group[0])
+            continue
+        ordered = sorted(group, key=lambda scenario: scenario.calls_per_second)
+        median = ordered[(len(ordered) - 1) // 2]
+        samples: Counter[str] = Counter()
+        for scenario in group:
+            samples.update(scenario.error_samples)
+        peak = max(group, key=lambda scenario: scenario.memory.peak_rss).memory
+        combined.append(
+            dataclasses.replace(
+                median,
+                errors=sum(scenario.errors for scenario in group),
+                error_samples=dict(samples.most_common(5)),
+                memory=dataclasses.replace(median.memory, peak_rss=peak.peak_rss),
+                runs=len(group),
+                rate_range=(ordered[0].calls_per_second, ordered[-1].calls_per_second),
+            )
+        )
+    return combined
 
 
 @dataclass(frozen=True)

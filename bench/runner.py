@@ -13,7 +13,7 @@ from bench import procfs
 from bench.loadgen import GO, READY, ClientKind, LoadResult
 from bench.processes import ManagedProcess, read_line
 from bench.results import CpuUsage, Memory, Scenario
-from bench.services import REPO_ROOT, FakeNwsProcess, Mode, ServerProcess
+from bench.services import REPO_ROOT, WARMED_MODES, FakeNwsProcess, Mode, ServerProcess
 from bench.stats import summarize_latencies
 from bench.workloads import Workload, build_plan, distinct_areas, distinct_grids, distinct_points
 
@@ -88,6 +88,7 @@ def _drive(
             spec.client,
             "--timeout",
             str(spec.call_timeout),
+            *(["--warm-up"] if spec.mode in WARMED_MODES else []),
         ],
         env=dict(os.environ),
         cwd=REPO_ROOT,

@@ -16,9 +16,12 @@ from server.contract import HEALTH_PATH, MCP_PATH, EnvVar
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 #: Identifies the benchmark to the fake NWS (which, like NWS, refuses anonymous clients).
 USER_AGENT: Final = "mcp-weather-bench/1 (bench@example.com)"
-#: cached: the server as shipped; baseline: caching and coalescing off; floor: the echo server.
-Mode = Literal["cached", "baseline", "floor"]
-MODES: Final[tuple[Mode, ...]] = ("cached", "baseline", "floor")
+#: cached: the server as shipped; baseline: caching and coalescing off; warm: as shipped, with the
+#: cache filled before the measured phase (only cache hits are measured); floor: the echo server.
+Mode = Literal["cached", "baseline", "warm", "floor"]
+MODES: Final[tuple[Mode, ...]] = ("cached", "baseline", "warm", "floor")
+#: Modes whose load generator makes one untimed call per client before the measured phase.
+WARMED_MODES: Final[frozenset[Mode]] = frozenset({"warm", "floor"})
 #: `python -m bench.floor`: not imported here, the orchestrator has no use for FastMCP.
 _FLOOR_MODULE: Final = "bench.floor"
 

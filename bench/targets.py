@@ -35,8 +35,8 @@ def speedup(results: RunResults, workload: str, clients: int) -> float | None:
 
 
 def floor_share(results: RunResults, clients: int) -> float | None:
-    """Hot (cache-hit) calls/s as a share of the floor's, if both ran."""
-    hot = results.find("hot", "cached", clients)
+    """Cache-hit calls/s (`hot` with a warm cache) as a share of the floor's, if both ran."""
+    hot = results.find("hot", "warm", clients)
     floor = results.find("floor", "floor", clients)
     if hot is None or floor is None:
         return None

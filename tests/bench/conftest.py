@@ -62,6 +62,7 @@ def good_run() -> RunResults:
         scenarios=[
             make_scenario("hot", "cached", calls=3000, seconds=1.0, upstream=(10, 10, 0)),
             make_scenario("hot", "baseline", calls=3000, seconds=30.0, upstream=(3000, 3000, 0)),
+            make_scenario("hot", "warm", calls=3000, seconds=0.95),
             make_scenario("floor", "floor", calls=3000, seconds=0.9),
             make_scenario("cold", "cached", calls=3000, seconds=5.0),
             make_scenario("cold", "baseline", calls=3000, seconds=12.0),

@@ -7,7 +7,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from bench.loadgen import CallTool, LoadResult, PlannedCall, _Run, describe
+from bench.loadgen import CallTool, LoadResult, PlannedCall, _Run, describe, warm_up_call
 
 
 def run(calls: list[PlannedCall], clients: list[CallTool], call_timeout: float = 5.0) -> LoadResult:
@@ -73,3 +73,9 @@ def test_a_call_that_hangs_times_out_as_an_error() -> None:
 def test_exception_groups_are_described_by_their_first_error() -> None:
     group = ExceptionGroup("task group", [ValueError("bad json"), KeyError("x")])
     assert describe(group) == "ValueError: bad json"
+
+
+def test_warm_up_spreads_the_distinct_calls_over_the_clients() -> None:
+    plan: list[PlannedCall] = [("f", {"at": "a"}), ("f", {"at": "b"}), ("f", {"at": "a"}), ("g", {})]
+    firsts = [warm_up_call(plan, index) for index in range(6)]
+    assert firsts == [plan[0], plan[1], plan[3], plan[0], plan[1], plan[3]]

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from bench.results import RunResults, SynthTiming
+from bench.results import RunResults, SynthTiming, combine_repeats
 from bench.targets import evaluate, floor_share, speedup
 from tests.bench.conftest import MakeScenario
 
@@ -21,7 +21,7 @@ def test_speedup_is_cached_over_baseline_calls_per_second(good_run: RunResults) 
     assert speedup(good_run, "hot", 100) == pytest.approx(30.0)
     assert speedup(good_run, "cold", 100) == pytest.approx(2.4)
     assert speedup(good_run, "mixed", 100) is None
-    assert floor_share(good_run, 100) == pytest.approx(0.9)
+    assert floor_share(good_run, 100) == pytest.approx(0.9 / 0.95)  # warm cache hits, not cached
 
 
 def test_ratio_below_its_target_is_not_met(good_run: RunResults, scenario: MakeScenario) -> None:
@@ -71,3 +71,19 @@ def test_synth_overhead_compares_the_best_runs(good_run: RunResults) -> None:
 def test_missing_parts_are_not_measured_rather_than_failed() -> None:
     checks = evaluate(RunResults(synth=SynthTiming(project=[1.0], minimal=[1.0])), 100)
     assert [check.met for check in checks] == [None] * 7 + [True]
+
+
+def test_repeats_keep_the_median_run_but_no_error_or_memory_peak_is_lost(scenario: MakeScenario) -> None:
+    runs = [
+        scenario("floor", "floor", seconds=1.0, peak_rss=200.0),
+        scenario("hot", "warm", seconds=1.0),
+        scenario("floor", "floor", seconds=2.0, errors=1, peak_rss=260.0),
+        scenario("floor", "floor", seconds=4.0, peak_rss=210.0),
+    ]
+    floor, hot = combine_repeats(runs)  # in first-seen order
+    assert (hot.runs, hot.rate_range) == (1, None)
+    assert floor.key == ("floor", "floor", 100)
+    assert floor.calls_per_second == 500  # the median of 1000, 500 and 250 calls/s
+    assert (floor.runs, floor.rate_range) == (3, (250.0, 1000.0))
+    assert (floor.errors, floor.error_samples) == (1, {"boom": 1})
+    assert floor.memory.peak_rss == 260.0
