@@ -98,8 +98,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--floor-repeat",
         type=int,
         default=3,
-        help="runs of the short cache-hit/floor pair, alternating; the median run of each is kept"
-        " (default 3)",
+        help="runs of the short cache-hit/floor pair at --clients, alternating; the median run of each"
+        " is kept (default 3)",
     )
     parser.add_argument(
         "--baseline-calls-per-client",
@@ -149,7 +149,9 @@ def plan_specs(args: argparse.Namespace) -> list[ScenarioSpec]:
             pairs += [(workload, "cached"), (workload, "baseline")]
             if workload == "hot" and "floor" in args.parts:
                 # Cache hits against the floor, right after hot and alternating: same conditions.
-                pairs += [("hot", "warm"), ("floor", "floor")] * args.floor_repeat
+                # Repeated where the target is judged; once at the other client counts.
+                repeat = args.floor_repeat if clients == args.clients else 1
+                pairs += [("hot", "warm"), ("floor", "floor")] * repeat
         if "floor" in args.parts and ("floor", "floor") not in pairs:
             pairs.append(("floor", "floor"))
         for workload, mode in pairs:

@@ -8,15 +8,15 @@
 from __future__ import annotations
 
 import sys
-
-from fastmcp import FastMCP
-from starlette.types import ASGIApp
+from typing import TYPE_CHECKING
 
 from server.__main__ import main as serve
-from server.app import http_transport
 from server.logs import configure_logging
 from server.runtime import settle_heap
 from server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 FACTORY = "bench.floor:create_app"
 
@@ -28,6 +28,11 @@ async def echo(text: str) -> str:
 
 def create_app() -> ASGIApp:
     """The uvicorn factory of the floor (one per worker process, like the weather server's)."""
+    # Imported here, as server.app is by uvicorn: the supervisor process stays as lean as the server's.
+    from fastmcp import FastMCP
+
+    from server.app import http_transport
+
     settings = ServerSettings()
     configure_logging(settings.log_level)
     mcp = FastMCP(name="floor")
