@@ -237,7 +237,7 @@ async def get_alerts(
         alerts=list(lookup.value[:MAX_ALERTS_SHOWN]),
         freshness=_freshness(lookup),
     )
-    return ToolResult(content=render_alerts(result), structured_content=result.model_dump(mode="json"))
+    return ToolResult(content=render_alerts(result), structured_content=result)
 
 
 async def get_forecast(
@@ -298,7 +298,7 @@ async def get_forecast(
         available_periods=len(forecast.value.periods),
         freshness=_freshness(forecast),
     )
-    return ToolResult(content=render_forecast(result), structured_content=result.model_dump(mode="json"))
+    return ToolResult(content=render_forecast(result), structured_content=result)
 
 
 class ArgumentErrors(ToolCallMiddleware):
