@@ -96,11 +96,12 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {str(error)[:120]}"
 
 
-class _Run:
+class PlanRun:
     """The shared state of one run: the plan cursor, the samples, the start and end marks."""
 
     def __init__(self, calls: list[PlannedCall], clients: int, call_timeout: float) -> None:
         self.calls = calls
+        self.distinct_calls = distinct_calls(calls)
         self.call_timeout = call_timeout
         self.next_index = 0
         self.result = LoadResult()
@@ -112,15 +113,18 @@ class _Run:
         self.cpu_started = self.wall_started = 0.0
 
     def client_connected(self, clients: int) -> None:
+        """Count a ready client; the last one releases `all_connected`."""
         self.connected += 1
         if self.connected == clients:
             self.all_connected.set()
 
     def start(self) -> None:
+        """Mark the start of the measured phase and release the clients."""
         self.cpu_started, self.wall_started = time.process_time(), time.perf_counter()
         self.go.set()
 
     def client_done(self) -> None:
+        """Count a finished client; the last one marks the end of the measured phase."""
         # The run ends with its last answer, before the sessions are closed.
         self.running -= 1
         if self.running == 0:
@@ -147,24 +151,28 @@ class _Run:
             result.errors += failed
 
 
-def warm_up_call(calls: list[PlannedCall], client_index: int) -> PlannedCall:
+def distinct_calls(calls: list[PlannedCall]) -> list[PlannedCall]:
+    """The plan's different calls, in first-seen order."""
+    return list({json.dumps(call, sort_keys=True): call for call in calls}.values())
+
+
+def warm_up_call(distinct: list[PlannedCall], client_index: int) -> PlannedCall:
     """The untimed call client `client_index` makes first: the plan's distinct calls in turn.
 
     Every client makes one, so each worker process (each has its own cache, and a client's one
     connection lands on one worker) sees every distinct call before the measured phase.
     """
-    distinct = list({json.dumps(call, sort_keys=True): call for call in calls}.values())
     return distinct[client_index % len(distinct)]
 
 
-async def _client(run: _Run, args: argparse.Namespace, connecting: anyio.Semaphore, index: int) -> None:
+async def _client(run: PlanRun, args: argparse.Namespace, connecting: anyio.Semaphore, index: int) -> None:
     """One MCP client for the whole run. Its contexts open and close in this task, as anyio requires."""
     async with AsyncExitStack() as stack:
         # A few connects at a time: 100 simultaneous initializes would measure a thundering herd.
         async with connecting:
             call_tool = await _OPENERS[args.client](stack, args.url, args.timeout)
         if args.warm_up and run.calls:
-            tool, arguments = warm_up_call(run.calls, index)
+            tool, arguments = warm_up_call(run.distinct_calls, index)
             if await call_tool(tool, arguments):
                 raise RuntimeError(f"warm-up call {tool}({arguments}) returned an error")
         run.client_connected(args.clients)
@@ -177,7 +185,7 @@ async def _client(run: _Run, args: argparse.Namespace, connecting: anyio.Semapho
 
 async def main_async(args: argparse.Namespace, calls: list[PlannedCall]) -> LoadResult:
     """Connect every client, report ready, wait for go, run the plan, return the samples."""
-    run = _Run(calls, args.clients, args.timeout)
+    run = PlanRun(calls, args.clients, args.timeout)
     connecting = anyio.Semaphore(10)
     connect_started = time.perf_counter()
     async with anyio.create_task_group() as group:

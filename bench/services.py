@@ -19,7 +19,6 @@ USER_AGENT: Final = "mcp-weather-bench/1 (bench@example.com)"
 #: cached: the server as shipped; baseline: caching and coalescing off; warm: as shipped, with the
 #: cache filled before the measured phase (only cache hits are measured); floor: the echo server.
 Mode = Literal["cached", "baseline", "warm", "floor"]
-MODES: Final[tuple[Mode, ...]] = ("cached", "baseline", "warm", "floor")
 #: Modes whose load generator makes one untimed call per client before the measured phase.
 WARMED_MODES: Final[frozenset[Mode]] = frozenset({"warm", "floor"})
 #: `python -m bench.floor`: not imported here, the orchestrator has no use for FastMCP.

@@ -7,12 +7,12 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from bench.loadgen import CallTool, LoadResult, PlannedCall, _Run, describe, warm_up_call
+from bench.loadgen import CallTool, LoadResult, PlannedCall, PlanRun, describe, distinct_calls, warm_up_call
 
 
 def run(calls: list[PlannedCall], clients: list[CallTool], call_timeout: float = 5.0) -> LoadResult:
     async def main() -> LoadResult:
-        state = _Run(calls, len(clients), call_timeout)
+        state = PlanRun(calls, len(clients), call_timeout)
         state.start()
 
         async def client(call_tool: CallTool) -> None:
@@ -77,5 +77,6 @@ def test_exception_groups_are_described_by_their_first_error() -> None:
 
 def test_warm_up_spreads_the_distinct_calls_over_the_clients() -> None:
     plan: list[PlannedCall] = [("f", {"at": "a"}), ("f", {"at": "b"}), ("f", {"at": "a"}), ("g", {})]
-    firsts = [warm_up_call(plan, index) for index in range(6)]
+    distinct = distinct_calls(plan)
+    firsts = [warm_up_call(distinct, index) for index in range(6)]
     assert firsts == [plan[0], plan[1], plan[3], plan[0], plan[1], plan[3]]
