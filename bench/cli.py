@@ -237,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commentary = COMMENTARY.read_text() if COMMENTARY.exists() else ""
     args.output.write_text(render(results, info, args.workloads, commentary))
     print(f"\nwrote {args.output}")
+    print(
+        f"background load: other processes used {results.background_share():.1%} of the CPU while measuring"
+    )
     for check in evaluate(results, args.clients):
         state = {True: "met", False: "NOT MET", None: "not measured"}[check.met]
         print(f"  [{state}] {check.target}: {check.measured}")

@@ -147,7 +147,7 @@ def floor_section(results: RunResults, clients: int) -> str:
                 rows,
             ),
             "",
-            f"Cache-hit calls reach **{share:.0%}** of the floor's calls/s at {clients} clients. Per call,"
+            f"Cache-hit calls reach **{share:.1%}** of the floor's calls/s at {clients} clients. Per call,"
             f" the weather server spends {hot_cpu - floor_cpu:.2f} ms of CPU more than the echo server:"
             f" its throughput per CPU second is {cpu_share:.0%} of the floor's. Both are measured after"
             " one untimed call per client (which fills the weather server's caches), alternating, and"
@@ -303,6 +303,8 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         f" worker(s), LOG_LEVEL=INFO; load from {info.client!r} MCP clients (one session and one"
         " connection each; see bench/loadgen.py) in one separate process; a fresh server for every"
         " scenario.",
+        f"- Background load: processes outside the benchmark used {results.background_share():.1%} of the"
+        " machine's CPU during the measured phases (see the CPU table).",
         "",
         "## Targets",
         "",

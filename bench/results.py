@@ -148,6 +148,12 @@ class RunResults:
                 return scenario
         return None
 
+    def background_share(self) -> float:
+        """CPU used by processes outside the benchmark, as a share of the machine's capacity
+        during all measured phases (0 on a quiet machine)."""
+        capacity = sum(scenario.cpu.machine_capacity for scenario in self.scenarios)
+        return ratio(sum(scenario.cpu.others for scenario in self.scenarios), capacity)
+
     def client_levels(self) -> list[int]:
         """Concurrency levels that ran, highest first."""
         return sorted({scenario.clients for scenario in self.scenarios}, reverse=True)

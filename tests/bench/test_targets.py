@@ -87,3 +87,9 @@ def test_repeats_keep_the_median_run_but_no_error_or_memory_peak_is_lost(scenari
     assert (floor.runs, floor.rate_range) == (3, (250.0, 1000.0))
     assert (floor.errors, floor.error_samples) == (1, {"boom": 1})
     assert floor.memory.peak_rss == 260.0
+
+
+def test_background_load_is_the_share_of_capacity_used_by_other_processes(scenario: MakeScenario) -> None:
+    # make_scenario: 1.6 CPU-seconds of ours in 2.0 busy of 2.0 x seconds capacity
+    results = RunResults(scenarios=[scenario(seconds=1.0), scenario(seconds=3.0)])
+    assert results.background_share() == pytest.approx((0.4 + 0.4) / (2.0 + 6.0))
