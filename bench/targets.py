@@ -84,7 +84,7 @@ def evaluate(results: RunResults, clients: int) -> list[Check]:
     share = floor_share(results, clients)
     target = f"Cache-hit (`hot`) calls/s at least {FLOOR_SHARE_TARGET:.0%} of the framework floor's"
     checks.append(
-        _not_run(target) if share is None else Check(target, f"{share:.0%}", share >= FLOOR_SHARE_TARGET)
+        _not_run(target) if share is None else Check(target, f"{share:.1%}", share >= FLOOR_SHARE_TARGET)
     )
 
     at_level = [scenario for scenario in results.scenarios if scenario.clients == clients]

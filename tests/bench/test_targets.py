@@ -93,3 +93,8 @@ def test_background_load_is_the_share_of_capacity_used_by_other_processes(scenar
     # make_scenario: 1.6 CPU-seconds of ours in 2.0 busy of 2.0 x seconds capacity
     results = RunResults(scenarios=[scenario(seconds=1.0), scenario(seconds=3.0)])
     assert results.background_share() == pytest.approx((0.4 + 0.4) / (2.0 + 6.0))
+
+
+def test_the_floor_share_is_shown_with_one_decimal(good_run: RunResults) -> None:
+    share = next(check for check in evaluate(good_run, 100) if check.target.startswith("Cache-hit"))
+    assert share.measured == "94.7%"
