@@ -9,10 +9,8 @@ for the error messages, which say which service failed and whether retrying may 
 from __future__ import annotations
 
 import email.utils
-import importlib.util
 import math
 import re
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -429,20 +427,6 @@ class NwsClient:
         return NwsRejected(message, status=status)
 
 
-def _fail_sniffio_imports_fast() -> None:
-    """Record that `sniffio` is not installed, so importing it fails at once instead of searching.
-
-    httpcore 1.0.9 runs `import sniffio` every time it creates a lock or an event, several times
-    per upstream request, and uses asyncio when the import fails. anyio >= 4.11 no longer installs
-    sniffio, and Python does not remember failed imports, so each attempt searched sys.path again:
-    ~0.4 ms of CPU per NWS request (encode/httpcore#1103). A `None` entry in sys.modules makes the
-    import fail immediately with the same ImportError, so httpcore takes the same asyncio path.
-    Does nothing when sniffio is installed.
-    """
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 @asynccontextmanager
 async def open_nws_client(
     settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic
@@ -451,7 +435,6 @@ async def open_nws_client(
 
     `clock` (monotonic seconds) decides freshness and expiry of cache entries.
     """
-    _fail_sniffio_imports_fast()
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
         read=settings.read_timeout_seconds,
