@@ -111,3 +111,12 @@ def test_server_process_writes_one_json_line_per_tool_call(plain_server: ServerP
     assert [line["upstream_status"] for line in wyoming] == [200, None]
     assert all(line["tool"] == "get_alerts" and line["level"] == "info" for line in wyoming)
     assert all("timestamp" in line and line["duration_ms"] >= 0 for line in wyoming)
+
+
+def test_stateless_session_noise_is_dropped_but_the_sdk_logger_still_speaks(json_logs: io.StringIO) -> None:
+    sdk = logging.getLogger("mcp.server.streamable_http")
+    sdk.info("Terminating session: %s", None)  # once per request in stateless mode: no information
+    sdk.warning("Terminating session: %s", "abc123")  # a real session ending is kept
+
+    events = [json.loads(line)["event"] for line in json_logs.getvalue().splitlines() if line.startswith("{")]
+    assert events == ["Terminating session: abc123"]
