@@ -157,13 +157,14 @@ class Project:
             )
         return result
 
-    def deploy(self, stack: str = MAIN_STACK_NAME) -> dict[str, Any]:
-        """`cdktf deploy <stack> --auto-approve`; returns the stack's outputs."""
+    def deploy(self, stack: str = MAIN_STACK_NAME, *, migrate_state: bool = False) -> dict[str, Any]:
+        """`cdktf deploy <stack> --auto-approve` (with `--migrate-state`); returns the stack's outputs."""
         outputs = self.root / "outputs.json"
         self.cdktf(
             "deploy",
             stack,
             *SKIP_LOCK,
+            *(["--migrate-state"] if migrate_state else []),
             "--auto-approve",
             "--outputs-file",
             str(outputs),

@@ -1,5 +1,6 @@
-"""Remote state on emulated AWS: bootstrap the state bucket, deploy the main stack into it, and
-show that S3-native locking stops a concurrent run instead of letting it corrupt state."""
+"""Remote state on emulated AWS, the README's path: deploy with local state, bootstrap the state
+bucket, move the state into it with --migrate-state, and show that S3-native locking stops a
+concurrent run instead of letting it corrupt state."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ def project(tmp_path_factory: pytest.TempPathFactory, moto_endpoint: Emulator) -
 
 
 @pytest.fixture(scope="module")
-def bucket(project: Project) -> str:
+def first_outputs(project: Project) -> dict[str, Any]:
+    """A first deploy before any state bucket exists: local state, as a newcomer starts."""
+    return project.deploy()
+
+
+@pytest.fixture(scope="module")
+def bucket(project: Project, first_outputs: dict[str, Any]) -> str:
     outputs = project.deploy(STATE_BACKEND_STACK_NAME)
     return outputs["state_bucket_name"]
 
@@ -32,7 +39,7 @@ def bucket(project: Project) -> str:
 @pytest.fixture(scope="module")
 def deployed(project: Project, bucket: str) -> dict[str, Any]:
     project.overrides.update({"MCP_STACK_STATE_BUCKET": bucket, "MCP_STACK_STATE_BUCKET_PATH_STYLE": "true"})
-    return project.deploy()
+    return project.deploy(migrate_state=True)
 
 
 def read_state(s3: Any, bucket: str) -> dict[str, Any]:
@@ -66,14 +73,15 @@ def test_bootstrap_keeps_its_own_state_locally(project: Project, bucket: str) ->
     assert (project.root / f"terraform.{STATE_BACKEND_STACK_NAME}.tfstate").is_file()
 
 
-def test_main_stack_state_lands_in_the_bucket_not_on_disk(
-    project: Project, bucket: str, deployed: dict[str, Any]
+def test_migration_moves_the_local_state_into_the_bucket_unchanged(
+    project: Project, bucket: str, first_outputs: dict[str, Any], deployed: dict[str, Any]
 ) -> None:
     state = json.loads(project.client("s3").get_object(Bucket=bucket, Key=STATE_KEY)["Body"].read())
     addresses = {f"{r['type']}.{r['name']}" for r in state["resources"] if r["mode"] == "managed"}
     assert "aws_ecs_service.service_service" in addresses
-    assert not (project.root / f"terraform.{MAIN_STACK_NAME}.tfstate").exists()
-    assert deployed["mcp_url"].endswith("/mcp")
+    # The same infrastructure, adopted rather than recreated.
+    assert deployed["vpc_id"] == first_outputs["vpc_id"]
+    assert deployed["mcp_url"] == first_outputs["mcp_url"]
 
 
 def test_a_run_holding_the_lock_stops_a_concurrent_plan(
