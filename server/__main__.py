@@ -13,9 +13,6 @@ from pydantic import ValidationError
 from server.contract import SHUTDOWN_GRACE_SECONDS, EnvVar
 from server.settings import ServerSettings, describe_validation_error
 
-#: Longer than the ALB's default 60 s idle timeout, so the load balancer, not the server, closes idle
-#: keep-alive connections (the other way round produces sporadic 502s).
-KEEP_ALIVE_SECONDS = 65
 EXIT_BAD_CONFIG = 2
 #: The uvicorn factory of the weather server (each worker process calls it).
 APP_FACTORY = "server.app:create_app"
@@ -59,6 +56,7 @@ def main(app_factory: str = APP_FACTORY) -> int:
         allowed_origins=list(settings.allowed_origins),
         nws_api_base_url=settings.nws_api_base_url,
         cache_enabled=settings.cache_enabled,
+        keep_alive_seconds=settings.keep_alive_seconds,
     )
     uvicorn.run(
         app_factory,
@@ -72,7 +70,7 @@ def main(app_factory: str = APP_FACTORY) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return 0

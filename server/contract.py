@@ -45,8 +45,29 @@ class EnvVar:
     NWS_RETRY_ATTEMPTS: Final = "NWS_RETRY_ATTEMPTS"
     NWS_RETRY_BUDGET_SECONDS: Final = "NWS_RETRY_BUDGET_SECONDS"
     NWS_RETRY_BACKOFF_SECONDS: Final = "NWS_RETRY_BACKOFF_SECONDS"
+    # Set by the stack from its load balancer; the server derives its keep-alive from it.
+    LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
 
 
 #: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
 #: is set above this so ECS does not SIGKILL a draining server.
 SHUTDOWN_GRACE_SECONDS: Final = 20
+
+
+#: The stack's default ALB idle timeout: long enough for streamed (SSE) MCP responses. Also what a
+#: server assumes when no load balancer told it otherwise.
+DEFAULT_LB_IDLE_TIMEOUT_SECONDS: Final = 300
+#: Largest idle timeout an ALB accepts.
+MAX_LB_IDLE_TIMEOUT_SECONDS: Final = 4000
+#: How much longer the server keeps an idle connection than the load balancer in front of it.
+KEEP_ALIVE_MARGIN_SECONDS: Final = 5
+
+
+def keep_alive_seconds(lb_idle_timeout_seconds: int) -> int:
+    """The server's idle keep-alive for a load balancer idle timeout.
+
+    AWS: a target's keep-alive must exceed the load balancer's idle timeout, so the load balancer,
+    not the target, closes idle connections. The other way round, the ALB reuses a connection the
+    target just closed and answers 502.
+    """
+    return lb_idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS

@@ -15,7 +15,14 @@ from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server import __version__
-from server.contract import CONTAINER_PORT, SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.contract import (
+    CONTAINER_PORT,
+    DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
+    MAX_LB_IDLE_TIMEOUT_SECONDS,
+    SHUTDOWN_GRACE_SECONDS,
+    EnvVar,
+    keep_alive_seconds,
+)
 
 #: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
 DEFAULT_USER_AGENT: Final = (
@@ -77,6 +84,13 @@ class ServerSettings(BaseSettings):
     nws_api_base_url: str = Field("https://api.weather.gov", validation_alias=EnvVar.NWS_API_BASE_URL)
     nws_user_agent: str = Field(DEFAULT_USER_AGENT, validation_alias=EnvVar.NWS_USER_AGENT)
     log_level: LogLevel = Field("INFO", validation_alias=EnvVar.LOG_LEVEL)
+    lb_idle_timeout_seconds: int = Field(
+        DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
+        ge=1,
+        le=MAX_LB_IDLE_TIMEOUT_SECONDS,
+        validation_alias=EnvVar.LB_IDLE_TIMEOUT_SECONDS,
+        description="Idle timeout of the load balancer in front (the stack sets it).",
+    )
 
     cache_enabled: bool = Field(True, validation_alias=EnvVar.NWS_CACHE_ENABLED)
     points_ttl_seconds: float = Field(
@@ -161,7 +175,7 @@ class ServerSettings(BaseSettings):
     def _check_user_agent(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("must not be empty: NWS rejects anonymous clients (403)")
+            raise ValueError("must not be empty: NWS refuses requests without a User-Agent (403)")
         if len(value) > 256 or not all(" " <= ch <= "~" for ch in value):
             raise ValueError("must be printable ASCII of at most 256 characters")
         return value
@@ -191,6 +205,11 @@ class ServerSettings(BaseSettings):
     def uses_default_user_agent(self) -> bool:
         """True when the operator has not set an identifying User-Agent with a contact."""
         return self.nws_user_agent == DEFAULT_USER_AGENT
+
+    @property
+    def keep_alive_seconds(self) -> int:
+        """Idle keep-alive: longer than the load balancer's idle timeout, so the balancer closes first."""
+        return keep_alive_seconds(self.lb_idle_timeout_seconds)
 
     @property
     def binds_loopback(self) -> bool:

@@ -20,7 +20,12 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from server.contract import CONTAINER_PORT, HEALTH_PATH
+from server.contract import (
+    CONTAINER_PORT,
+    DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
+    HEALTH_PATH,
+    MAX_LB_IDLE_TIMEOUT_SECONDS,
+)
 
 from .instance_types import SUPPORTED_FAMILIES, InstanceCapacity, graviton_capacity
 
@@ -197,10 +202,11 @@ class InfraConfig(BaseSettings):
         "default so teardown works.",
     )
     alb_idle_timeout_seconds: int = Field(
-        300,
+        DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
         ge=1,
-        le=4000,
-        description="ALB idle timeout; long enough for streamed (SSE) MCP responses.",
+        le=MAX_LB_IDLE_TIMEOUT_SECONDS,
+        description="ALB idle timeout; long enough for streamed (SSE) MCP responses. The server keeps "
+        "idle connections a few seconds longer (it is told this value).",
     )
     log_retention_days: int = Field(
         30, description=f"CloudWatch log retention in days, one of {LOG_RETENTION_DAYS} (0 = forever)."

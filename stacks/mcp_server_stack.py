@@ -312,6 +312,7 @@ class McpServerStack(ReadableStack):
             EnvVar.PORT: str(config.container_port),
             EnvVar.WORKERS: str(config.server_workers),
             EnvVar.LOG_LEVEL: config.log_level,
+            EnvVar.LB_IDLE_TIMEOUT_SECONDS: str(config.alb_idle_timeout_seconds),
         }
         if config.nws_contact is not None:
             environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"

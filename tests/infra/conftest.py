@@ -34,6 +34,7 @@ VARIANT = {
     "tags": {"team": "platform"},
     "state_bucket": "weather-prod-tfstate-123456789012-eu-west-1",
     "log_level": "DEBUG",
+    "alb_idle_timeout_seconds": 120,
     "certificate_arn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
 }
 #: Every optional feature on: the configuration the security scan gate also checks.

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from server.contract import EnvVar
+from server.settings import ServerSettings
 from tests.infra.conftest import Synth
 
 
@@ -68,3 +74,23 @@ def test_listener_on_80_forwards_to_the_target_group(default_synth: Synth) -> No
     assert listener["default_action"] == [
         {"type": "forward", "target_group_arn": "${aws_lb_target_group.load_balancer_target_group.arn}"}
     ]
+
+
+@pytest.mark.parametrize("synth_name", ["default_synth", "variant_synth", "full_synth"])
+def test_server_keeps_idle_connections_longer_than_the_load_balancer(
+    synth_name: str, request: pytest.FixtureRequest
+) -> None:
+    synth: Synth = request.getfixturevalue(synth_name)
+    idle_timeout = synth.resource("aws_lb")["idle_timeout"]
+    (container,) = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    environment = {e["name"]: e["value"] for e in container["environment"]}
+
+    # The server reads what the stack wrote; its keep-alive must outlast the ALB's idle timeout,
+    # or the ALB reuses connections the server already closed (502).
+    settings = ServerSettings(**environment)
+    assert environment[EnvVar.LB_IDLE_TIMEOUT_SECONDS] == str(idle_timeout)
+    assert settings.keep_alive_seconds > idle_timeout
+
+
+def test_idle_timeout_follows_the_configuration(variant_synth: Synth) -> None:
+    assert variant_synth.resource("aws_lb")["idle_timeout"] == 120

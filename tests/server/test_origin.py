@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import httpx
 import pytest
 
-from server.contract import HEALTH_PATH
-from tests.server.conftest import ALLOWED_ORIGIN, MCP_HEADERS, TEST_TOKEN, ServerProcess, jsonrpc
+from server.contract import HEALTH_PATH, EnvVar
+from tests.fake_nws import FakeNws
+from tests.server.conftest import (
+    ALLOWED_ORIGIN,
+    MCP_HEADERS,
+    TEST_TOKEN,
+    ServerProcess,
+    jsonrpc,
+    start_server,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
 AUTHED = {**MCP_HEADERS, "Authorization": f"Bearer {TEST_TOKEN}"}
 LIST = jsonrpc("tools/list")
+#: How the server listens in ECS; the requests below still go to 127.0.0.1 only.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
 
 @pytest.mark.parametrize(
@@ -67,5 +80,47 @@ def test_loopback_origins_are_allowed_when_the_server_itself_is_on_loopback(
 
 def test_health_is_not_subject_to_origin_checks(secured_server: ServerProcess) -> None:
     response = httpx.get(secured_server.base_url + HEALTH_PATH, headers={"Origin": "https://evil.example"})
+
+    assert response.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def server_on_all_interfaces(
+    tmp_path_factory: pytest.TempPathFactory, fake_nws_server: FakeNws
+) -> Iterator[ServerProcess]:
+    """Bound to 0.0.0.0 as in ECS (the tests still talk to it over loopback only)."""
+    server = start_server(
+        tmp_path_factory.mktemp("all-interfaces"), fake_nws_server.base_url, **{EnvVar.HOST: ALL_INTERFACES}
+    )
+    yield server
+    server.stop()
+
+
+def test_loopback_origins_are_refused_when_the_server_listens_on_all_interfaces(
+    server_on_all_interfaces: ServerProcess,
+) -> None:
+    response = httpx.post(
+        server_on_all_interfaces.mcp_url,
+        headers={**MCP_HEADERS, "Origin": "http://localhost:6274"},
+        json=LIST,
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_configured_loopback_origin_is_allowed_on_all_interfaces(
+    tmp_path: Path, fake_nws_server: FakeNws
+) -> None:
+    server = start_server(
+        tmp_path,
+        fake_nws_server.base_url,
+        **{EnvVar.HOST: ALL_INTERFACES, EnvVar.ALLOWED_ORIGINS: "http://localhost:6274"},
+    )
+    try:
+        response = httpx.post(
+            server.mcp_url, headers={**MCP_HEADERS, "Origin": "http://localhost:6274"}, json=LIST
+        )
+    finally:
+        server.stop()
 
     assert response.status_code == 200
