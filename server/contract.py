@@ -49,6 +49,19 @@ class EnvVar:
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
 
 
+class ContainerHealthCheck:
+    """The one container health check: `python -m server.healthcheck`, with these timings both in the
+    image (Dockerfile HEALTHCHECK) and in the ECS task definition (tests hold the two together)."""
+
+    COMMAND: Final = ("python", "-m", "server.healthcheck")
+    INTERVAL_SECONDS: Final = 10
+    TIMEOUT_SECONDS: Final = 3
+    RETRIES: Final = 3
+    START_PERIOD_SECONDS: Final = 15
+    #: The probe gives up a second before the runtime would kill it, so it reports why.
+    PROBE_TIMEOUT_SECONDS: Final = TIMEOUT_SECONDS - 1
+
+
 #: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
 #: is set above this so ECS does not SIGKILL a draining server.
 SHUTDOWN_GRACE_SECONDS: Final = 20

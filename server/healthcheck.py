@@ -1,7 +1,8 @@
-"""`python -m server.healthcheck`: exit 0 when the local server's /health answers 200, else 1.
+"""`python -m server.healthcheck [PATH]`: exit 0 when the local server answers 200 on PATH, else 1.
 
-The container's HEALTHCHECK runs this (the slim image has no curl). Standard library only, so it is
-cheap to start every few seconds.
+The one container health check: the image's HEALTHCHECK and the ECS task definition both run it,
+with the timings in `server.contract.ContainerHealthCheck` (the slim image has no curl). PATH
+defaults to the contract's /health. Standard library only, so it is cheap to start every few seconds.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ import os
 import sys
 import urllib.request
 
-from server.contract import CONTAINER_PORT, HEALTH_PATH, EnvVar
-
-TIMEOUT_SECONDS = 4
+from server.contract import CONTAINER_PORT, HEALTH_PATH, ContainerHealthCheck, EnvVar
 
 
-def main() -> int:
-    """Probe http://127.0.0.1:$MCP_PORT/health once."""
+def main(argv: list[str] | None = None) -> int:
+    """Probe http://127.0.0.1:$MCP_PORT<PATH> once."""
+    args = sys.argv[1:] if argv is None else argv
+    path = args[0] if args else HEALTH_PATH
     port = os.environ.get(EnvVar.PORT, str(CONTAINER_PORT))
-    url = f"http://127.0.0.1:{port}{HEALTH_PATH}"
+    url = f"http://127.0.0.1:{port}{path}"
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(url, timeout=ContainerHealthCheck.PROBE_TIMEOUT_SECONDS) as response:
             healthy = response.status == 200
     except (OSError, ValueError) as error:
         print(f"healthcheck: {url}: {error}", file=sys.stderr)

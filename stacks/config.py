@@ -183,7 +183,11 @@ class InfraConfig(BaseSettings):
     container_port: int = Field(
         CONTAINER_PORT, ge=1024, le=65535, description="Port the server listens on in the container."
     )
-    health_check_path: str = Field(HEALTH_PATH, description="Target group health check path.")
+    health_check_path: str = Field(
+        HEALTH_PATH,
+        description=f"Target group health check path. Only with image_uri: the image built from server/ "
+        f"answers {HEALTH_PATH} only.",
+    )
     health_check_interval_seconds: int = Field(
         5, ge=5, le=300, description="Seconds between ALB health checks."
     )
@@ -520,6 +524,11 @@ class InfraConfig(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> InfraConfig:
+        if self.health_check_path != HEALTH_PATH and self.image_uri is None:
+            raise ValueError(
+                f"health_check_path ({self.health_check_path}) can only change together with image_uri: "
+                f"the image built from server/ answers health checks on {HEALTH_PATH} only"
+            )
         if self.instance_min_count > self.instance_max_count:
             raise ValueError(
                 f"instance_min_count ({self.instance_min_count}) is greater than instance_max_count "

@@ -32,7 +32,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from server.contract import EnvVar
+from server.contract import HEALTH_PATH, ContainerHealthCheck, EnvVar
 
 from .aws_context import AwsContext
 from .iam import Allow, policy_document, service_trust_policy
@@ -273,14 +273,16 @@ class McpService(Construct):
 
     @staticmethod
     def _container(props: ServiceProps) -> dict[str, object]:
-        health_url = f"http://127.0.0.1:{props.container_port}{props.health_check_path}"
-        definition = McpService._container_base(props, health_url)
+        definition = McpService._container_base(props)
         if props.auth_secret_arn is not None:
             definition["secrets"] = [{"name": EnvVar.AUTH_TOKEN, "valueFrom": props.auth_secret_arn}]
         return definition
 
     @staticmethod
-    def _container_base(props: ServiceProps, health_url: str) -> dict[str, object]:
+    def _container_base(props: ServiceProps) -> dict[str, object]:
+        probe = list(ContainerHealthCheck.COMMAND)
+        if props.health_check_path != HEALTH_PATH:  # someone else's server (image_uri) answers elsewhere
+            probe.append(props.health_check_path)
         return {
             "name": CONTAINER_NAME,
             "image": props.image_uri,
@@ -294,16 +296,11 @@ class McpService(Construct):
             ],
             "environment": [{"name": k, "value": v} for k, v in sorted(props.environment.items())],
             "healthCheck": {
-                "command": [
-                    "CMD",
-                    "python",
-                    "-c",
-                    f"import urllib.request; urllib.request.urlopen('{health_url}', timeout=2)",
-                ],
-                "interval": 10,
-                "timeout": 3,
-                "retries": 3,
-                "startPeriod": 15,
+                "command": ["CMD", *probe],
+                "interval": ContainerHealthCheck.INTERVAL_SECONDS,
+                "timeout": ContainerHealthCheck.TIMEOUT_SECONDS,
+                "retries": ContainerHealthCheck.RETRIES,
+                "startPeriod": ContainerHealthCheck.START_PERIOD_SECONDS,
             },
             "logConfiguration": {
                 "logDriver": "awslogs",

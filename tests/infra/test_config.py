@@ -82,6 +82,7 @@ def test_project_cdktf_json_is_valid() -> None:
         ({"log_retention_days": 10}, "log_retention_days", "one of"),
         ({"health_check_timeout_seconds": 5}, "health_check_timeout_seconds", "below"),
         ({"health_check_path": "health"}, "health_check_path", "start with '/'"),
+        ({"health_check_path": "/healthz"}, "health_check_path", "only change together with image_uri"),
         (
             {"ami_ssm_parameter": "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"},
             "ami_ssm_parameter",
@@ -137,3 +138,11 @@ def test_synth_with_bad_configuration_exits_2_naming_the_variable() -> None:
     assert "task_memory_mib" in result.stderr
     assert "MCP_STACK_TASK_MEMORY_MIB" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_custom_health_check_path_is_accepted_for_a_prebuilt_image() -> None:
+    config = load_infra_config(
+        cdktf_json=None, health_check_path="/healthz", image_uri="registry.example.com/team/other:1.0"
+    )
+
+    assert config.health_check_path == "/healthz"

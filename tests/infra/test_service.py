@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 from server.contract import LOG_GROUP_NAME, SHUTDOWN_GRACE_SECONDS, EnvVar
@@ -90,7 +92,7 @@ def test_container_serves_port_8000_logs_to_cloudwatch_and_runs_as_non_root(defa
     )
     assert spec["user"] == "10001:10001"
     assert spec["readonlyRootFilesystem"] is True
-    assert "http://127.0.0.1:8000/health" in " ".join(spec["healthCheck"]["command"])
+    assert spec["healthCheck"]["command"] == ["CMD", "python", "-m", "server.healthcheck"]
     # ECS must not SIGKILL the server while it drains in-flight calls.
     assert spec["stopTimeout"] > SHUTDOWN_GRACE_SECONDS
 
@@ -101,6 +103,7 @@ def test_container_environment_follows_the_server_contract(default_synth: Synth)
         EnvVar.PORT: "8000",
         EnvVar.WORKERS: "2",  # one uvicorn worker per vCPU the task reserves
         EnvVar.LOG_LEVEL: "INFO",
+        EnvVar.LB_IDLE_TIMEOUT_SECONDS: "300",  # the ALB's idle timeout: the server outlasts it
     }
 
 
@@ -180,3 +183,20 @@ def test_service_waits_for_listener_and_capacity_providers(default_synth: Synth)
         "aws_lb_listener.load_balancer_http_listener",
         "aws_ecs_cluster_capacity_providers.capacity_cluster_capacity_providers",
     ]
+
+
+def test_image_and_task_definition_run_one_health_check_with_one_set_of_timings(default_synth: Synth) -> None:
+    task_check = container(default_synth)["healthCheck"]
+    dockerfile = (Path(__file__).resolve().parents[2] / "server" / "Dockerfile").read_text()
+    image_check = re.search(r"HEALTHCHECK (.*?)\\\n\s*CMD (\[.*\])", dockerfile)
+    assert image_check is not None
+    flags = dict(re.findall(r"--([a-z-]+)=(\d+)s?", image_check[1]))
+
+    assert ["CMD", *json.loads(image_check[2])] == task_check["command"]
+    assert {
+        "interval": int(flags["interval"]),
+        "timeout": int(flags["timeout"]),
+        "retries": int(flags["retries"]),
+        "startPeriod": int(flags["start-period"]),
+    } == {k: task_check[k] for k in ("interval", "timeout", "retries", "startPeriod")}
+    assert (task_check["interval"], task_check["timeout"]) == (10, 3)

@@ -159,3 +159,14 @@ def test_container_healthcheck_command_reports_the_server_state(plain_server: Se
 
     assert probe(port) == 0
     assert probe(str(free_port())) == 1  # nothing listening: unhealthy
+
+
+def test_container_healthcheck_probes_the_path_it_is_given(plain_server: ServerProcess) -> None:
+    env = {**os.environ, EnvVar.PORT: plain_server.base_url.rsplit(":", 1)[1]}
+
+    def probe(*path: str) -> int:
+        command = [sys.executable, "-m", "server.healthcheck", *path]
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, timeout=30).returncode
+
+    assert probe("/health") == 0
+    assert probe("/no-such-path") == 1  # 404 is unhealthy
