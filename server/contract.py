@@ -4,7 +4,8 @@ Dependency-free on purpose: `stacks/` imports this module without pulling in Fas
 and the container image carries it with the rest of `server/`.
 """
 
-from typing import Final
+from typing import Final, Literal
+from urllib.parse import urlsplit
 
 #: Port the server listens on inside the container; the ALB target group forwards here.
 CONTAINER_PORT: Final = 8000
@@ -19,6 +20,35 @@ MAIN_STACK_NAME: Final = "McpServerAmazonECSStack"
 STATE_BACKEND_STACK_NAME: Final = "McpServerStateBackend"
 #: CloudWatch log group of the service's containers.
 LOG_GROUP_NAME: Final = f"/aws/ecs/{MAIN_STACK_NAME}"
+
+
+#: LOG_LEVEL values the server accepts (InfraConfig's log_level takes the same).
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def normalize_origin(origin: str) -> str | None:
+    """`scheme://host[:port]` in canonical form (lower case, default port dropped), or None if invalid.
+
+    The one Origin syntax: InfraConfig's allowed_origins and the server's MCP_ALLOWED_ORIGINS both use it.
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+        return None
+    host = parts.hostname.lower()
+    if "*" in host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 class EnvVar:

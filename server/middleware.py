@@ -16,9 +16,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import __version__
-from server.contract import HEALTH_PATH, MCP_PATH
+from server.contract import HEALTH_PATH, MCP_PATH, normalize_origin
 from server.logs import get_logger
-from server.settings import normalize_origin
 
 log = get_logger(__name__)
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Final
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -21,7 +20,9 @@ from server.contract import (
     MAX_LB_IDLE_TIMEOUT_SECONDS,
     SHUTDOWN_GRACE_SECONDS,
     EnvVar,
+    LogLevel,
     keep_alive_seconds,
+    normalize_origin,
 )
 
 #: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
@@ -37,34 +38,12 @@ TOOL_TIMEOUT_SECONDS: Final = float(SHUTDOWN_GRACE_SECONDS)
 #: retry budget; both budgets together stay under the tool timeout.
 UPSTREAM_REQUESTS_PER_CALL: Final = 2
 
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
-
 # RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 _HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9\-]{1,63})*$"
 )
 _MIN_TOKEN_LENGTH: Final = 16
-
-
-def normalize_origin(origin: str) -> str | None:
-    """`scheme://host[:port]` in canonical form (lower case, default port dropped), or None if invalid."""
-    try:
-        parts = urlsplit(origin.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        return None
-    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
-        return None
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
 
 
 class ServerSettings(BaseSettings):

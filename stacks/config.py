@@ -14,7 +14,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -25,6 +25,8 @@ from server.contract import (
     DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
     HEALTH_PATH,
     MAX_LB_IDLE_TIMEOUT_SECONDS,
+    LogLevel,
+    normalize_origin,
 )
 
 from .instance_types import SUPPORTED_FAMILIES, InstanceCapacity, graviton_capacity
@@ -79,7 +81,6 @@ _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secr
 _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # AWS documents zone IDs as opaque (at most 32 upper-case letters and digits; in practice Z...).
 _HOSTED_ZONE = re.compile(r"^[A-Z0-9]{1,32}$")
-_ORIGIN = re.compile(r"^https?://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
 
@@ -215,9 +216,7 @@ class InfraConfig(BaseSettings):
     log_retention_days: int = Field(
         30, description=f"CloudWatch log retention in days, one of {LOG_RETENTION_DAYS} (0 = forever)."
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="Server log level (LOG_LEVEL in the container)."
-    )
+    log_level: LogLevel = Field("INFO", description="Server log level (LOG_LEVEL in the container).")
     nws_contact: str | None = Field(
         None,
         description="Operator contact (email or URL) sent to the NWS API in the User-Agent. NWS asks "
@@ -501,12 +500,15 @@ class InfraConfig(BaseSettings):
     @field_validator("allowed_origins")
     @classmethod
     def _origins_shape(cls, value: list[str]) -> list[str]:
+        normalized = []
         for origin in value:
-            if not _ORIGIN.match(origin):
+            canonical = normalize_origin(origin)
+            if canonical is None:
                 raise ValueError(
                     f"{origin!r} is not an origin; use scheme://host[:port] with no path or wildcard"
                 )
-        return value
+            normalized.append(canonical)
+        return list(dict.fromkeys(normalized))
 
     @field_validator("alarm_email")
     @classmethod

@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from server.contract import EnvVar
+from server.settings import ServerSettings
 from stacks.config import InfraConfigError, load_infra_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,3 +149,39 @@ def test_a_custom_health_check_path_is_accepted_for_a_prebuilt_image() -> None:
     )
 
     assert config.health_check_path == "/healthz"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "HTTPS://Claude.AI",
+        "http://[::1]:6274",
+        "http://localhost:6274",
+        "https://app.example.com:443",
+        "https://*.example.com",
+        "https://app.example.com/path",
+        "ftp://app.example.com",
+    ],
+)
+def test_infra_and_server_agree_on_what_an_origin_is(origin: str) -> None:
+    """One Origin syntax: what synth accepts, the server accepts, in the same canonical form."""
+    try:
+        infra: list[str] | None = load_infra_config(cdktf_json=None, allowed_origins=[origin]).allowed_origins
+    except InfraConfigError:
+        infra = None
+    try:
+        server: list[str] | None = list(ServerSettings(**{EnvVar.ALLOWED_ORIGINS: origin}).allowed_origins)
+    except ValidationError:
+        server = None
+
+    assert infra == server
+
+
+def test_origins_are_stored_in_canonical_form() -> None:
+    config = load_infra_config(cdktf_json=None, allowed_origins=["HTTPS://Claude.AI", "http://[::1]:6274"])
+
+    assert config.allowed_origins == ["https://claude.ai", "http://[::1]:6274"]
+
+
+def test_log_level_accepts_critical_like_the_server() -> None:
+    assert load_infra_config(cdktf_json=None, log_level="CRITICAL").log_level == "CRITICAL"
