@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from stacks.config import PROJECT_ROOT, InfraConfigError, load_infra_config
+from stacks.node_env import JSII_QUIET_ENV
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,9 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    # jsii warns on every run that Node.js 20 is past end of life; the README says so once, and
-    # the banner would bury real synth errors. Set the variable yourself to see it again.
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    for name, value in JSII_QUIET_ENV.items():
+        os.environ.setdefault(name, value)
     from stacks.app import build_app  # deferred: loads jsii and the bindings
 
     build_app(config, outdir=args.outdir).synth()

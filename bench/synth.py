@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Final
 
 from bench.results import SynthTiming
+from stacks.node_env import JSII_QUIET_ENV
 
 #: Both apps run with the jsii end-of-life banner silenced, as `main.py` does by default.
-SYNTH_ENV: Final = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+SYNTH_ENV: Final = JSII_QUIET_ENV
 PROJECT_COMMAND: Final = (sys.executable, "main.py")
 MINIMAL_COMMAND: Final = (sys.executable, "-m", "bench.minimal_synth")
 SYNTH_TIMEOUT: Final = 600.0

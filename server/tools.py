@@ -1,6 +1,6 @@
 """The MCP tools: get_alerts and get_forecast. Validate, ask the NWS client, render text + structure.
 
-Tool names and parameters are a public contract (see DESIGN.md); new parameters must be optional.
+Tool names and parameters are a public contract (see docs/ARCHITECTURE.md); new parameters must be optional.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 cdktf's default naming appends a hash to every nested id (``aws_vpc.network_vpc_4E8F0223``). We
 use the construct path instead (``aws_vpc.network_vpc``): unique by construction, stable, and
 readable in `terraform plan`. Renaming a construct id still renames the address, so ids are
-treated as API (see DESIGN.md).
+treated as API (see docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from .access_logs import LOG_PREFIX as ACCESS_LOG_PREFIX
+
 
 @dataclass(frozen=True)
 class HealthCheck:
@@ -106,7 +108,7 @@ class LoadBalancer(Construct):
             enable_deletion_protection=props.deletion_protection,
             enable_http2=True,
             access_logs=(
-                LbAccessLogs(bucket=props.access_logs_bucket, prefix="alb", enabled=True)
+                LbAccessLogs(bucket=props.access_logs_bucket, prefix=ACCESS_LOG_PREFIX, enabled=True)
                 if props.access_logs_bucket
                 else None
             ),

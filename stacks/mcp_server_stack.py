@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf import TerraformOutput
 from constructs import Construct
 
 from server import __version__ as server_version
@@ -16,7 +15,7 @@ from .alarms import Alarms, AlarmsProps
 from .auth_token import AuthToken, AuthTokenProps
 from .autoscaling import AutoscalingProps, ServiceAutoscaling
 from .aws_context import AwsContext
-from .base import ReadableStack, local_state_path
+from .base import ReadableStack
 from .capacity import CapacityProps, EcsCapacity
 from .config import PROJECT_ROOT, InfraConfig
 from .dashboard import Dashboard, DashboardProps
@@ -26,46 +25,9 @@ from .image import ContainerImage, ImageProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
 from .network import Network, NetworkProps
 from .observability import Observability, ObservabilityProps
+from .provider import configure_backend, provider_for
 from .service import McpService, ServiceProps
 from .source_hash import image_source_hash
-
-
-def provider_for(stack: TerraformStack, config: InfraConfig) -> AwsProvider:
-    """The AWS provider with the project's default tags on every resource."""
-    return AwsProvider(
-        stack,
-        "aws",
-        region=config.region,
-        default_tags=[
-            AwsProviderDefaultTags(
-                tags={
-                    "project": "mcp-server-amazon-ecs",
-                    "stack": stack.node.id,
-                    "managed-by": "cdktf",
-                    **config.tags,
-                }
-            )
-        ],
-    )
-
-
-def configure_backend(stack: TerraformStack, config: InfraConfig) -> None:
-    """S3 state (encrypted, S3-native locking) when a state bucket is configured, else local."""
-    name = stack.node.id
-    if config.state_bucket is None:
-        LocalBackend(stack, path=local_state_path(name))
-        return
-    S3Backend(
-        stack,
-        bucket=config.state_bucket,
-        key=f"{name}/terraform.tfstate",
-        region=config.state_bucket_region or config.region,
-        encrypt=True,
-    )
-    # cdktf 0.21's S3Backend predates these arguments of Terraform >= 1.10's S3 backend.
-    stack.add_override("terraform.backend.s3.use_lockfile", True)
-    if config.state_bucket_path_style:
-        stack.add_override("terraform.backend.s3.use_path_style", True)
 
 
 class McpServerStack(ReadableStack):

@@ -12,7 +12,7 @@ from constructs import Construct
 from .aws_context import AwsContext
 from .base import ReadableStack, local_state_path
 from .config import InfraConfig
-from .mcp_server_stack import provider_for
+from .provider import provider_for
 from .secure_bucket import SecureBucket, SecureBucketProps
 
 #: Days a superseded state version is kept (the rollback window for a bad apply).

@@ -25,6 +25,7 @@ import boto3
 import pytest
 
 from server.contract import MAIN_STACK_NAME
+from stacks.node_env import JSII_QUIET_ENV
 from tests.stub_tools import StubTools, install_stub_tools
 from tests.terraform_cli import terraform, write_cli_config
 
@@ -226,6 +227,6 @@ def make_project(directory: Path, emulator: Emulator) -> Project:
         "TF_IN_AUTOMATION": "1",
         "CHECKPOINT_DISABLE": "1",
         "CI": "1",
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        **JSII_QUIET_ENV,
     }
     return Project(root=root, env=env, stubs=stubs, emulator=emulator)

@@ -13,9 +13,11 @@ import pytest
 
 from server.contract import MAIN_STACK_NAME
 from stacks.config import InfraConfig, load_infra_config
+from stacks.node_env import JSII_QUIET_ENV
 from tests.terraform_cli import write_cli_config
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+for _name, _value in JSII_QUIET_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 #: A configuration that turns every option away from its default, so one synth covers them.
 VARIANT = {
