@@ -14,10 +14,9 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic.fields import FieldInfo
+from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from server.contract import (
@@ -84,22 +83,69 @@ _HOSTED_ZONE = re.compile(r"^[A-Z0-9]{1,32}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
 
+def _matching(pattern: re.Pattern[str] | str, message: str) -> AfterValidator:
+    """A check for the common shape "a string (or None) that must match this pattern"."""
+    compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+
+    def check(value: str | None) -> str | None:
+        if value is not None and not compiled.match(value):
+            raise ValueError(message)
+        return value
+
+    return AfterValidator(check)
+
+
+_RegionCode = Annotated[str | None, _matching(_REGION, "must be an AWS region code such as 'us-east-1'")]
+_ImageUri = Annotated[
+    str | None,
+    _matching(
+        _IMAGE_URI,
+        "must be 'registry/repository:tag' or 'registry/repository@sha256:<digest>' with an explicit tag "
+        "or digest (for example 123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp:1.0)",
+    ),
+]
+_CertificateArn = Annotated[
+    str | None,
+    _matching(
+        _CERTIFICATE_ARN, "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+    ),
+]
+_SecretArn = Annotated[
+    str | None,
+    _matching(
+        _SECRET_ARN,
+        "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<id>)",
+    ),
+]
+_DomainName = Annotated[
+    str | None, _matching(_DOMAIN, "must be a lower-case fully qualified host name such as mcp.example.com")
+]
+_HostedZoneId = Annotated[
+    str | None,
+    _matching(
+        _HOSTED_ZONE, "must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"
+    ),
+]
+_TlsPolicy = Annotated[
+    str,
+    _matching(
+        r"^ELBSecurityPolicy-TLS13-",
+        "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-...), for example "
+        "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06",
+    ),
+]
+_Email = Annotated[str | None, _matching(_EMAIL, "must be an email address")]
+_BucketName = Annotated[
+    str | None,
+    _matching(
+        r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        "must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)",
+    ),
+]
+
+
 class InfraConfigError(ValueError):
     """Configuration that cannot produce a working deployment; the message names each bad key."""
-
-
-class _CdktfContextSource(PydanticBaseSettingsSource):
-    """Reads the ``context`` block of cdktf.json (unknown keys are reported, not ignored)."""
-
-    def __init__(self, settings_cls: type[BaseSettings], cdktf_json: Path | None) -> None:
-        super().__init__(settings_cls)
-        self._context = _read_context(cdktf_json) if cdktf_json else {}
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self._context.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in self._context.items() if k not in CDKTF_CONTEXT_FLAGS}
 
 
 def _read_context(path: Path) -> dict[str, Any]:
@@ -129,7 +175,7 @@ class InfraConfig(BaseSettings):
         "2-20 lower-case letters, digits and hyphens, starting with a letter: derived names such as "
         "`{name}-tasks` must fit the 32-character ALB and target group limit.",
     )
-    region: str | None = Field(
+    region: _RegionCode = Field(
         None,
         description="AWS region. Unset: the provider uses the standard AWS environment "
         "(AWS_REGION / profile) at plan time.",
@@ -224,7 +270,7 @@ class InfraConfig(BaseSettings):
     )
 
     # --- image ----------------------------------------------------------------------------------
-    image_uri: str | None = Field(
+    image_uri: _ImageUri = Field(
         None,
         description="Prebuilt image (registry/repo:tag or @sha256:digest). Unset: the image is built "
         "from server/ for linux/arm64 and pushed to the stack's ECR repository during deploy.",
@@ -240,18 +286,18 @@ class InfraConfig(BaseSettings):
     )
 
     # --- HTTPS and domain -----------------------------------------------------------------------
-    certificate_arn: str | None = Field(
+    certificate_arn: _CertificateArn = Field(
         None,
         description="ACM certificate for an HTTPS :443 listener; :80 then answers a 301 redirect to "
         "HTTPS. Not needed with `domain_name` + `hosted_zone_id` (a certificate is created).",
     )
-    domain_name: str | None = Field(
+    domain_name: _DomainName = Field(
         None,
         description="Host name clients use (mcp.example.com). With `hosted_zone_id`: a DNS-validated "
         "ACM certificate (unless `certificate_arn` is given) and an alias record to the ALB.",
     )
-    hosted_zone_id: str | None = Field(None, description="Route 53 public hosted zone of `domain_name`.")
-    tls_policy: str = Field(
+    hosted_zone_id: _HostedZoneId = Field(None, description="Route 53 public hosted zone of `domain_name`.")
+    tls_policy: _TlsPolicy = Field(
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         description="HTTPS listener security policy (TLS 1.3, with 1.2 for older clients); "
         "ELBSecurityPolicy-TLS13-1-3-2021-06 allows TLS 1.3 only.",
@@ -263,7 +309,7 @@ class InfraConfig(BaseSettings):
         description="Require a bearer token on /mcp. The token lives in Secrets Manager (generated at "
         "deploy, never in state or outputs) and reaches the container as MCP_AUTH_TOKEN.",
     )
-    auth_token_secret_arn: str | None = Field(
+    auth_token_secret_arn: _SecretArn = Field(
         None,
         description="Use this existing Secrets Manager secret as the token instead of generating one "
         "(implies auth_enabled).",
@@ -298,7 +344,7 @@ class InfraConfig(BaseSettings):
         description="CloudWatch alarms: ALB 5xx, unhealthy targets, p95 response time, service CPU and "
         "memory, running tasks below desired.",
     )
-    alarm_email: str | None = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
+    alarm_email: _Email = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
     alarm_response_time_p95_seconds: float = Field(
         2.0, gt=0, le=60, description="p95 target response time that raises the latency alarm."
     )
@@ -326,12 +372,12 @@ class InfraConfig(BaseSettings):
     )
 
     # --- state ----------------------------------------------------------------------------------
-    state_bucket: str | None = Field(
+    state_bucket: _BucketName = Field(
         None,
         description="S3 bucket for the main stack's Terraform state (from the McpServerStateBackend "
         "stack). Unset: local state file, no AWS account needed to synth or experiment.",
     )
-    state_bucket_region: str | None = Field(
+    state_bucket_region: _RegionCode = Field(
         None, description="Region of the state bucket; defaults to `region`, then the AWS environment."
     )
     state_bucket_path_style: bool = Field(
@@ -353,13 +399,6 @@ class InfraConfig(BaseSettings):
             raise ValueError(
                 "must not start with 'aws', 'ecs' or 'fargate' (reserved by ECS capacity providers)"
             )
-        return value
-
-    @field_validator("region", "state_bucket_region")
-    @classmethod
-    def _region_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _REGION.match(value):
-            raise ValueError("must be an AWS region code such as 'us-east-1'")
         return value
 
     @field_validator("tags")
@@ -443,60 +482,6 @@ class InfraConfig(BaseSettings):
             raise ValueError("must be an email address or URL (max 200 characters, no parentheses)")
         return value
 
-    @field_validator("image_uri")
-    @classmethod
-    def _image_uri_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _IMAGE_URI.match(value):
-            raise ValueError(
-                "must be 'registry/repository:tag' or 'registry/repository@sha256:<digest>' with an "
-                "explicit tag or digest (for example 123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp:1.0)"
-            )
-        return value
-
-    @field_validator("certificate_arn")
-    @classmethod
-    def _certificate_arn_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _CERTIFICATE_ARN.match(value):
-            raise ValueError(
-                "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
-            )
-        return value
-
-    @field_validator("auth_token_secret_arn")
-    @classmethod
-    def _secret_arn_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _SECRET_ARN.match(value):
-            raise ValueError(
-                "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<id>)"
-            )
-        return value
-
-    @field_validator("domain_name")
-    @classmethod
-    def _domain_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _DOMAIN.match(value):
-            raise ValueError("must be a lower-case fully qualified host name such as mcp.example.com")
-        return value
-
-    @field_validator("hosted_zone_id")
-    @classmethod
-    def _zone_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _HOSTED_ZONE.match(value):
-            raise ValueError(
-                "must be a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ (without /hostedzone/)"
-            )
-        return value
-
-    @field_validator("tls_policy")
-    @classmethod
-    def _tls13_policy(cls, value: str) -> str:
-        if not value.startswith("ELBSecurityPolicy-TLS13-"):
-            raise ValueError(
-                "must be a TLS 1.3 ALB security policy (ELBSecurityPolicy-TLS13-...), for example "
-                "ELBSecurityPolicy-TLS13-1-2-2021-06 or ELBSecurityPolicy-TLS13-1-3-2021-06"
-            )
-        return value
-
     @field_validator("allowed_origins")
     @classmethod
     def _origins_shape(cls, value: list[str]) -> list[str]:
@@ -509,20 +494,6 @@ class InfraConfig(BaseSettings):
                 )
             normalized.append(canonical)
         return list(dict.fromkeys(normalized))
-
-    @field_validator("alarm_email")
-    @classmethod
-    def _email_shape(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.match(value):
-            raise ValueError("must be an email address")
-        return value
-
-    @field_validator("state_bucket")
-    @classmethod
-    def _bucket_name(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", value):
-            raise ValueError("must be an S3 bucket name (3-63 lower-case letters, digits, dots, hyphens)")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> InfraConfig:
@@ -659,7 +630,11 @@ def load_infra_config(cdktf_json: Path | None = PROJECT_ROOT / "cdktf.json", **o
 
     Raises InfraConfigError with one line per invalid key, naming where the key can be set.
     """
-    context = _CdktfContextSource(InfraConfig, cdktf_json)()
+    context = {
+        key: value
+        for key, value in (_read_context(cdktf_json) if cdktf_json else {}).items()
+        if key not in CDKTF_CONTEXT_FLAGS
+    }
     unknown = sorted(
         name
         for name in os.environ

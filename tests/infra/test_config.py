@@ -185,3 +185,23 @@ def test_origins_are_stored_in_canonical_form() -> None:
 
 def test_log_level_accepts_critical_like_the_server() -> None:
     assert load_infra_config(cdktf_json=None, log_level="CRITICAL").log_level == "CRITICAL"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "explanation"),
+    [
+        ("certificate_arn", "not-an-arn", "must be an ACM certificate ARN"),
+        ("auth_token_secret_arn", "not-an-arn", "must be a Secrets Manager secret ARN"),
+        ("domain_name", "MCP.Example.com", "lower-case fully qualified host name"),
+        ("hosted_zone_id", "/hostedzone/Z123", "Route 53 hosted zone ID"),
+        ("tls_policy", "ELBSecurityPolicy-2016-08", "TLS 1.3 ALB security policy"),
+        ("alarm_email", "ops-at-example.com", "must be an email address"),
+        ("state_bucket_region", "Europe", "AWS region code"),
+    ],
+)
+def test_pattern_checked_keys_explain_the_expected_shape(key: str, value: str, explanation: str) -> None:
+    with pytest.raises(InfraConfigError) as error:
+        load_infra_config(cdktf_json=None, **{key: value})
+
+    assert f"{key} (cdktf.json context '{key}' or MCP_STACK_{key.upper()}): " in str(error.value)
+    assert explanation in str(error.value)
