@@ -205,3 +205,73 @@ def test_pattern_checked_keys_explain_the_expected_shape(key: str, value: str, e
 
     assert f"{key} (cdktf.json context '{key}' or MCP_STACK_{key.upper()}): " in str(error.value)
     assert explanation in str(error.value)
+
+
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
+
+def problems(**overrides: object) -> list[str]:
+    """The problem lines of the error a configuration gets (the header line dropped)."""
+    with pytest.raises(InfraConfigError) as error:
+        load_infra_config(cdktf_json=None, **overrides)
+    header, *lines = str(error.value).splitlines()
+    assert header == "invalid infrastructure configuration:"
+    return lines
+
+
+def test_rolling_deploy_room_is_checked_against_the_autoscaling_maximum() -> None:
+    # Two c6g.xlarge hold two default tasks: room for one task plus its rolling-deploy replacement...
+    assert load_infra_config(cdktf_json=None, desired_task_count=1).instance_max_count == 2
+    # ...but autoscaling may run two, and then a deploy has nowhere to start the third.
+    assert problems(autoscaling_max_task_count=2) == [
+        "  - autoscaling_max_task_count (2) plus one task of rolling-deploy headroom needs 3 task slots, "
+        "but instance_max_count (2) x 1 per c6g.xlarge gives 2; raise instance_max_count"
+    ]
+    assert load_infra_config(cdktf_json=None, autoscaling_max_task_count=2, instance_max_count=3)
+
+
+def test_a_domain_needs_a_hosted_zone_or_a_certificate() -> None:
+    assert problems(domain_name="mcp.example.com") == [
+        "  - domain_name needs hosted_zone_id (to create and validate a certificate) or certificate_arn"
+    ]
+    with_certificate = load_infra_config(
+        cdktf_json=None, domain_name="mcp.example.com", certificate_arn=CERTIFICATE
+    )
+    assert with_certificate.https_enabled
+
+
+def test_a_hosted_zone_needs_a_domain() -> None:
+    assert problems(hosted_zone_id="Z0123456789ABCDEFGHIJ") == [
+        "  - hosted_zone_id needs domain_name (the record to create in that zone)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("minimum", "desired", "maximum"),
+    [(2, 1, 4), (1, 3, 2), (3, 3, 2)],
+    ids=["desired-below-min", "desired-above-max", "min-above-max"],
+)
+def test_autoscaling_needs_min_desired_max_in_order(minimum: int, desired: int, maximum: int) -> None:
+    assert problems(
+        autoscaling_min_task_count=minimum,
+        desired_task_count=desired,
+        autoscaling_max_task_count=maximum,
+        instance_max_count=5,
+    ) == [
+        f"  - with autoscaling, autoscaling_min_task_count ({minimum}) <= desired_task_count ({desired}) "
+        f"<= autoscaling_max_task_count ({maximum}) must hold"
+    ]
+
+
+@pytest.mark.parametrize("zones", [["us-east-1a"], ["us-east-1a", "us-east-1b", "us-east-1c"]])
+def test_pinned_zones_must_number_az_count(zones: list[str]) -> None:
+    assert problems(availability_zones=zones) == [
+        f"  - availability_zones lists {len(zones)} zones, az_count is 2"
+    ]
+
+
+def test_pinned_zones_matching_az_count_are_used() -> None:
+    zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert (
+        load_infra_config(cdktf_json=None, availability_zones=zones, az_count=3).availability_zones == zones
+    )
