@@ -9,7 +9,7 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from server.contract import CONTAINER_PORT, EnvVar
+from server.contract import EnvVar
 from server.settings import DEFAULT_USER_AGENT, ServerSettings, describe_validation_error
 from tests.server.conftest import REPO_ROOT
 
@@ -20,14 +20,19 @@ def settings(**env: str) -> ServerSettings:
     return ServerSettings(**env)
 
 
-def test_defaults_suit_a_local_run(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_server_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """None of the server's variables set, as in a fresh shell."""
     for name in vars(EnvVar).values():
         if isinstance(name, str) and name.isupper():
             monkeypatch.delenv(name, raising=False)
 
+
+@pytest.mark.usefixtures("no_server_env")
+def test_defaults_suit_a_local_run() -> None:
     defaults = ServerSettings()
 
-    assert (defaults.host, defaults.port, defaults.workers) == ("127.0.0.1", CONTAINER_PORT, 1)
+    assert (defaults.host, defaults.port, defaults.workers) == ("127.0.0.1", 8000, 1)
     assert defaults.nws_api_base_url == "https://api.weather.gov"
     assert defaults.auth_token is None
     assert defaults.allowed_origins == ()
@@ -103,3 +108,70 @@ def test_a_rejected_token_is_not_echoed_back() -> None:
 def test_forecast_ttl_floor_above_ceiling_is_rejected() -> None:
     with pytest.raises(ValidationError, match=r"NWS_FORECAST_TTL_MIN_SECONDS .* must not exceed"):
         settings(**{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS: "900", EnvVar.NWS_FORECAST_TTL_MAX_SECONDS: "60"})
+
+
+#: The "Server environment" table of README.md: first column -> default column, as users read them.
+README_DEFAULTS = {
+    "`MCP_PORT`": "`8000`",
+    "`MCP_LB_IDLE_TIMEOUT_SECONDS`": "`300`",
+    "`NWS_POINTS_TTL_SECONDS`": "`21600`",
+    "`NWS_FORECAST_TTL_MIN_SECONDS` / `NWS_FORECAST_TTL_MAX_SECONDS`": "`60` / `1800`",
+    "`NWS_ALERTS_TTL_SECONDS`": "`30`",
+    "`NWS_STALE_WINDOW_SECONDS`": "`900`",
+    "`NWS_CACHE_MAX_ENTRIES`": "`2048`",
+    "`NWS_CONNECT_TIMEOUT_SECONDS` / `NWS_READ_TIMEOUT_SECONDS`": "`3` / `6`",
+    "`NWS_RETRY_ATTEMPTS`": "`3`",
+    "`NWS_RETRY_BUDGET_SECONDS`": "`8`",
+    "`NWS_RETRY_BACKOFF_SECONDS`": "`0.25`",
+}
+
+
+def test_readme_states_the_defaults_asserted_below() -> None:
+    rows = {}
+    for line in (REPO_ROOT / "README.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 3:
+            rows[cells[0]] = cells[1]
+
+    assert {name: rows.get(name) for name in README_DEFAULTS} == README_DEFAULTS
+
+
+@pytest.mark.usefixtures("no_server_env")
+def test_server_defaults_are_the_values_the_readme_states() -> None:
+    defaults = ServerSettings()
+
+    assert defaults.port == 8000
+    assert (defaults.lb_idle_timeout_seconds, defaults.keep_alive_seconds) == (300, 305)
+    assert defaults.points_ttl_seconds == 21600
+    assert (defaults.forecast_ttl_min_seconds, defaults.forecast_ttl_max_seconds) == (60, 1800)
+    assert defaults.alerts_ttl_seconds == 30
+    assert defaults.stale_window_seconds == 900
+    assert defaults.cache_max_entries == 2048
+    assert (defaults.connect_timeout_seconds, defaults.read_timeout_seconds) == (3, 6)
+    assert defaults.retry_attempts == 3
+    assert defaults.retry_budget_seconds == 8
+    assert defaults.retry_backoff_seconds == 0.25
+
+
+def test_a_token_shorter_than_16_characters_stops_the_server() -> None:
+    token = "abcdefghijklmno"  # 15 characters
+    env = {key: val for key, val in os.environ.items() if not key.startswith(("MCP_", "NWS_"))}
+    env[EnvVar.AUTH_TOKEN] = token
+
+    result = subprocess.run(
+        [sys.executable, "-m", "server"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "server: invalid configuration, not starting:",
+        "MCP_AUTH_TOKEN: is too short to be a secret: use at least 16 characters",
+    ]
+    assert token not in result.stderr + result.stdout
+
+
+def test_a_16_character_token_is_accepted() -> None:
+    token = settings(**{EnvVar.AUTH_TOKEN: "abcdefghijklmnop"}).auth_token
+
+    assert token is not None
+    assert token.get_secret_value() == "abcdefghijklmnop"
