@@ -33,7 +33,7 @@ def _not_stateless_session_end(record: logging.LogRecord) -> bool:
 
 
 class _Redact:
-    """Replace a secret (the bearer token) wherever it would appear in a log line."""
+    """Replace a secret (the bearer token) wherever it would appear in a log line, nested fields too."""
 
     def __init__(self, secret: str | None) -> None:
         self._secret = secret
@@ -41,9 +41,19 @@ class _Redact:
     def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
         if self._secret:
             for key, value in event.items():
-                if isinstance(value, str) and self._secret in value:
-                    event[key] = value.replace(self._secret, "[redacted]")
+                event[key] = self._clean(value, self._secret)
         return event
+
+    @classmethod
+    def _clean(cls, value: Any, secret: str) -> Any:
+        """`value` with the secret replaced in every string inside it (containers are copied, not changed)."""
+        if isinstance(value, str):
+            return value.replace(secret, "[redacted]") if secret in value else value
+        if isinstance(value, dict):
+            return {cls._clean(k, secret): cls._clean(v, secret) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [cls._clean(item, secret) for item in value]
+        return value
 
 
 class _NamedWriteLogger(structlog.WriteLogger):

@@ -100,6 +100,25 @@ def test_the_token_is_redacted_wherever_it_would_appear(json_logs: io.StringIO) 
     assert output.count("[redacted]") == 2
 
 
+def test_the_token_is_redacted_inside_nested_fields(json_logs: io.StringIO) -> None:
+    request = {
+        "headers": {"authorization": f"Bearer {TEST_TOKEN}", "accept": "application/json"},
+        "attempts": [{"query": f"token={TEST_TOKEN}"}, ("retry", TEST_TOKEN)],
+        "status": 401,
+    }
+    get_logger("test").warning("odd_request", request=request)
+
+    output = json_logs.getvalue()
+    assert TEST_TOKEN not in output
+    (line,) = [json.loads(text) for text in output.splitlines() if text.startswith("{")]
+    assert line["request"] == {
+        "headers": {"authorization": "Bearer [redacted]", "accept": "application/json"},
+        "attempts": [{"query": "token=[redacted]"}, ["retry", "[redacted]"]],
+        "status": 401,
+    }
+    assert request["headers"]["authorization"] == f"Bearer {TEST_TOKEN}"  # the caller's object is untouched
+
+
 def test_server_process_writes_one_json_line_per_tool_call(plain_server: ServerProcess, nws: FakeNws) -> None:
     body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "WY"}})
     for _ in range(2):
