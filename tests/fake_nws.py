@@ -345,7 +345,7 @@ class FakeNws:
         self.app.add_middleware(_Gate, fake=self)
 
     # --- knobs -----------------------------------------------------------------------------------
-    def fail(self, prefix: str, status: int, *, times: int = 1, retry_after: int | None = None) -> None:
+    def fail(self, prefix: str, status: int, *, times: int = 1, retry_after: int | str | None = None) -> None:
         """The next `times` requests whose path starts with `prefix` answer `status` (problem+json)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self._add(_Rule(prefix, times, status=status, headers=headers))
