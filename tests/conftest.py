@@ -1,12 +1,26 @@
-"""Fixtures shared by the test areas that need the fake NWS (tests/server, tests/smoke)."""
+"""Fixtures shared by every test area: a clean infrastructure environment, and the fake NWS."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
+from stacks.config import ENV_PREFIX
 from tests.fake_nws import FakeNws
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stack_variables_from_the_shell() -> Iterator[None]:
+    """Hide a developer's MCP_STACK_* variables: the tests' default synth is the project's default.
+
+    Tests that are about those variables set them themselves (monkeypatch, or a child's env).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith(ENV_PREFIX)]:
+            patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from server.contract import MAIN_STACK_NAME
-from stacks.config import InfraConfig, load_infra_config
+from stacks.config import ENV_PREFIX, InfraConfig, load_infra_config
 from stacks.node_env import JSII_QUIET_ENV
 from tests.terraform_cli import write_cli_config
 
@@ -41,6 +41,17 @@ VARIANT = {
 }
 #: Every optional feature on: the configuration the security scan gate also checks.
 FULL_FEATURED = Path(__file__).resolve().parents[2] / "examples" / "full-featured.json"
+
+
+def load_test_config(config_file: Path | None = None, **overrides: Any) -> InfraConfig:
+    """The configuration of `config_file` plus `overrides`, whatever MCP_STACK_* variables are set.
+
+    A synth is cached by its arguments, so the environment must not be an input to it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith(ENV_PREFIX)]:
+            patch.delenv(name)
+        return load_infra_config(cdktf_json=config_file, **overrides)
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Synth]
     def run(config_file: Path | None = None, **overrides: Any) -> Synth:
         key = json.dumps([str(config_file), overrides], sort_keys=True)
         if key not in cache:
-            config = load_infra_config(cdktf_json=config_file, **overrides)
+            config = load_test_config(config_file, **overrides)
             outdir = tmp_path_factory.mktemp("synth")
             build_app(config, outdir=str(outdir)).synth()
             cache[key] = Synth(config, outdir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 from server.contract import EnvVar
 from server.settings import ServerSettings
 from stacks.config import InfraConfigError, load_infra_config
+from tests.infra.conftest import load_test_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -275,3 +277,42 @@ def test_pinned_zones_matching_az_count_are_used() -> None:
     assert (
         load_infra_config(cdktf_json=None, availability_zones=zones, az_count=3).availability_zones == zones
     )
+
+
+#: What a developer may have exported while trying a configuration out.
+DEVELOPER_SHELL = {"MCP_STACK_NAME": "dev-shell", "MCP_STACK_INSTANCE_TYPE": "c6g.2xlarge"}
+
+
+def test_the_synth_fixture_ignores_stack_variables_of_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in DEVELOPER_SHELL.items():
+        monkeypatch.setenv(name, value)
+    assert load_infra_config(cdktf_json=None).name == "dev-shell"  # what the variables would do
+
+    config = load_test_config()
+
+    assert (config.name, config.instance_type) == ("mcp-server", "c6g.xlarge")
+    assert load_test_config(name="explicit").name == "explicit"  # a test's own overrides still apply
+
+
+def test_a_test_session_ignores_stack_variables_of_the_shell() -> None:
+    # A child pytest started from a shell with MCP_STACK_* set still sees the project's defaults.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/infra/test_config.py::test_defaults_are_the_aws_sample_values",
+            "tests/infra/test_config.py::test_project_cdktf_json_is_valid",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **DEVELOPER_SHELL},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
