@@ -648,10 +648,10 @@ def load_infra_config(cdktf_json: Path | None = PROJECT_ROOT / "cdktf.json", **o
     try:
         return InfraConfig(**{**context, **overrides})
     except ValidationError as error:
-        raise InfraConfigError(_describe(error)) from None
+        raise InfraConfigError(_describe(error, cdktf_json.name if cdktf_json else "cdktf.json")) from None
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValidationError, config_file: str) -> str:
     lines = ["invalid infrastructure configuration:"]
     for problem in error.errors():
         message = problem["msg"].removeprefix("Value error, ")
@@ -662,7 +662,7 @@ def _describe(error: ValidationError) -> str:
         if problem["type"] == "extra_forbidden":
             message = f"unknown key (known keys: {', '.join(InfraConfig.model_fields)})"
         where = (
-            f" (cdktf.json context '{key}' or {ENV_PREFIX}{key.upper()})"
+            f" ({config_file} context '{key}' or {ENV_PREFIX}{key.upper()})"
             if key in InfraConfig.model_fields
             else ""
         )

@@ -47,7 +47,12 @@ def test_a_bad_config_file_exits_2_naming_the_key_before_any_synth(tmp_path: Pat
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert lines[0] == "error: invalid infrastructure configuration:"
-    assert any(line.startswith("  - desired_task_count") and "valid integer" in line for line in lines)
+    # The file the user gave is named as the place to fix it, not the project's cdktf.json.
+    assert any(
+        line.startswith("  - desired_task_count (staging.json context 'desired_task_count' or ")
+        and "valid integer" in line
+        for line in lines
+    )
     assert any(line.startswith("  - instance_tpye") and "unknown key" in line for line in lines)
     assert "Traceback" not in result.stderr
     assert not outdir.exists()
