@@ -1,17 +1,23 @@
-"""SIGTERM (how ECS stops a task): in-flight calls finish, then the process exits cleanly."""
+"""SIGTERM (how ECS stops a task): in-flight calls finish, then the process exits cleanly.
+
+A request still running when the 20 s cap hits is cut off with a 500 and the process still exits.
+"""
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from tests.fake_nws import FakeNws
-from tests.server.conftest import MCP_HEADERS, jsonrpc, start_server
+from tests.server.conftest import MCP_HEADERS, ServerProcess, jsonrpc, start_server
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -48,3 +54,75 @@ def test_sigterm_lets_an_in_flight_call_finish_then_exits_cleanly(tmp_path: Path
     assert "Traceback" not in server.logs()
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.base_url + "/health", timeout=2)
+
+
+def stuck_request(server: ServerProcess) -> socket.socket:
+    """A POST /mcp whose body never finishes arriving, once the server is waiting for that body.
+
+    No tool timeout bounds it (the tool never starts): only the shutdown cap ends it.
+    """
+    body = json.dumps(jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}})).encode()
+    url = urlsplit(server.base_url)
+    head = [
+        "POST /mcp HTTP/1.1",
+        f"Host: {url.netloc}",
+        f"Content-Length: {len(body)}",
+        "Expect: 100-continue",
+    ]
+    head += [f"{name}: {value}" for name, value in MCP_HEADERS.items()]
+    client = socket.create_connection((url.hostname, url.port), timeout=40)
+    client.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+    # uvicorn answers 100 Continue when the application first asks for the body: the request is running.
+    assert client.recv(1024).startswith(b"HTTP/1.1 100 Continue")
+    client.sendall(body[:10])
+    return client
+
+
+def read_until_closed(client: socket.socket) -> bytes:
+    received = b""
+    while chunk := client.recv(65536):
+        received += chunk
+    return received
+
+
+def test_a_request_still_running_at_the_20_s_cap_gets_a_500_and_the_server_exits_by_itself(
+    tmp_path: Path, nws: FakeNws
+) -> None:
+    server = start_server(tmp_path, nws.base_url)
+    nws.slow("/alerts/", 2.0)
+    outcome: dict[str, httpx.Response] = {}
+    body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}})
+    caller = threading.Thread(
+        target=lambda: outcome.update(
+            response=httpx.post(server.mcp_url, headers=MCP_HEADERS, json=body, timeout=60)
+        )
+    )
+    caller.start()
+    deadline = time.monotonic() + 10
+    while nws.count("/alerts/") == 0 and time.monotonic() < deadline:  # the tool call is in flight
+        time.sleep(0.02)
+    stuck = stuck_request(server)
+
+    try:
+        server.process.send_signal(signal.SIGTERM)
+        sent_at = time.monotonic()
+        answer = read_until_closed(stuck)
+        cut_after = time.monotonic() - sent_at
+        exit_code = server.process.wait(timeout=20)  # no SIGKILL from the test: the server stops itself
+        caller.join(timeout=20)
+    finally:
+        stuck.close()
+        if server.process.poll() is None:
+            server.process.kill()
+
+    # The call that could finish did, with its answer...
+    assert outcome["response"].status_code == 200
+    assert outcome["response"].json()["result"]["structuredContent"]["total"] == 2
+    # ...the one that could not was given the whole cap, then answered 500 and closed, not left hanging.
+    assert cut_after >= 19.5
+    assert answer.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
+    assert b"connection: close" in answer.lower()
+    assert exit_code in (0, -signal.SIGTERM)
+    logs = server.logs()
+    assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in logs
+    assert '"event": "Application shutdown complete."' in logs  # the lifespan still closed the NWS pool
