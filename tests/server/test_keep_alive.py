@@ -37,9 +37,31 @@ def server_behind_short_idle_lb(
 
 
 def health_on(sock: socket.socket, host: str) -> bytes:
-    """One keep-alive GET /health on an open connection; b'' when the server has closed it."""
+    """One keep-alive GET /health on an open connection: the status line, or b'' when the server has
+    closed it. Reads the whole response (headers, then Content-Length bytes of body), so the next
+    request on the connection starts clean."""
     sock.sendall(f"GET {HEALTH_PATH} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-    return sock.recv(4096)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return received
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head.split(b"\r\n", 1)[0]
 
 
 def test_a_connection_idle_past_the_load_balancer_timeout_is_still_served(
