@@ -27,14 +27,14 @@ from server.settings import ServerSettings
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
 
 INSTRUCTIONS = (
-    "Weather from the US National Weather Service: forecasts for a latitude/longitude and active"
-    " alerts for a state, territory or marine area. Coverage is the United States and its"
-    " territories only."
+    "Weather from the US National Weather Service: current conditions, forecasts and hourly forecasts"
+    " for a latitude/longitude, and active alerts for a location or for a state, territory or marine"
+    " area. Coverage is the United States and its territories only."
 )
 
 
 def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic) -> FastMCP:
-    """The FastMCP server with both tools; its lifespan owns the process's pooled NWS client.
+    """The FastMCP server with its tools; its lifespan owns the process's pooled NWS client.
 
     `clock` (monotonic seconds) drives cache freshness; tests pass one they can move.
     """

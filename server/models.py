@@ -22,6 +22,10 @@ class GridPoint(_Model):
     city: str | None = Field(None, description="Nearest place NWS names for the point")
     state: str | None = None
     time_zone: str | None = None
+    stations_path: str | None = Field(
+        None, description="Path of the observation stations list near the point (NWS observationStations)"
+    )
+    hourly_path: str | None = Field(None, description="Path of the hourly forecast (NWS forecastHourly)")
 
     @property
     def place(self) -> str | None:
@@ -76,6 +80,35 @@ class Alert(_Model):
     sender: str | None = None
 
 
+class Station(_Model):
+    """An observation station near a grid cell (from `/gridpoints/{office}/{x},{y}/stations`)."""
+
+    id: str = Field(description="NWS station identifier, e.g. KTOP")
+    name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class Observation(_Model):
+    """A station's latest observation, normalised to SI units (whatever unit codes NWS sent).
+
+    A value is None when NWS sent null or a unit this server does not know.
+    """
+
+    timestamp: str | None = None
+    description: str | None = None
+    temperature_c: float | None = None
+    dewpoint_c: float | None = None
+    relative_humidity: float | None = None
+    wind_direction_degrees: float | None = None
+    wind_speed_kmh: float | None = None
+    wind_gust_kmh: float | None = None
+    pressure_pa: float | None = None
+    visibility_m: float | None = None
+    heat_index_c: float | None = None
+    wind_chill_c: float | None = None
+
+
 class Freshness(_Model):
     """How current the answer is: from the cache, fresh from NWS, or stale because NWS failed."""
 
@@ -101,6 +134,104 @@ class AlertsResult(_Model):
     """Structured result of get_alerts."""
 
     area: str = Field(description="The state, territory or marine area code queried (upper case)")
-    total: int = Field(description="Number of active alerts NWS reported")
+    total: int = Field(description="Number of active alerts NWS reported (of the severity asked for, if any)")
     alerts: list[Alert] = Field(description="The alerts shown (at most the first 25)")
+    severity: str | None = Field(None, description="The severity filter applied, if any (e.g. 'Severe')")
+    total_unfiltered: int | None = Field(
+        None, description="Number of active alerts of any severity (only when a severity filter is applied)"
+    )
+    freshness: Freshness
+
+
+class PointAlertsResult(_Model):
+    """Structured result of get_alerts_for_point."""
+
+    latitude: float = Field(description="Latitude as queried (rounded to 4 decimals)")
+    longitude: float = Field(description="Longitude as queried (rounded to 4 decimals)")
+    total: int = Field(
+        description="Number of active alerts whose area contains the point (of the severity asked, if any)"
+    )
+    alerts: list[Alert] = Field(description="The alerts shown (at most the first 25)")
+    severity: str | None = Field(None, description="The severity filter applied, if any (e.g. 'Severe')")
+    total_unfiltered: int | None = Field(
+        None, description="Number of active alerts of any severity (only when a severity filter is applied)"
+    )
+    freshness: Freshness
+
+
+class HourlyPeriod(_Model):
+    """One hour of the hourly forecast."""
+
+    start_time: str | None = Field(
+        None, description="Start of the hour, local time with UTC offset (ISO 8601)"
+    )
+    temperature: float | None = None
+    temperature_unit: str | None = Field(None, description="F or C")
+    precipitation_chance: int | None = Field(None, description="Probability of precipitation, percent")
+    wind_speed: str | None = Field(None, description='As NWS writes it, e.g. "10 mph"')
+    wind_direction: str | None = None
+    short_forecast: str | None = None
+
+
+class HourlyForecastResult(_Model):
+    """Structured result of get_hourly_forecast."""
+
+    latitude: float = Field(description="Latitude as queried (rounded to 4 decimals)")
+    longitude: float = Field(description="Longitude as queried (rounded to 4 decimals)")
+    place: str | None = Field(None, description="Nearest place NWS names for the point, e.g. 'Denver, CO'")
+    grid: str = Field(description="NWS forecast office and grid cell, e.g. 'BOU/62,61'")
+    updated: str | None = Field(None, description="When NWS last updated this forecast")
+    hours: list[HourlyPeriod]
+    available_hours: int = Field(description="How many hours NWS published")
+    freshness: Freshness
+
+
+class StationInfo(_Model):
+    """The station an observation comes from."""
+
+    id: str = Field(description="NWS station identifier, e.g. KTOP")
+    name: str | None = None
+    distance_miles: float | None = Field(None, description="Distance from the queried point, miles")
+    distance_km: float | None = Field(None, description="Distance from the queried point, kilometres")
+
+
+class SkippedStation(_Model):
+    """A nearer station whose latest observation could not be used."""
+
+    id: str
+    reason: str = Field(description="Why it was skipped, e.g. 'its latest observation is 5 hours old'")
+
+
+class ConditionsResult(_Model):
+    """Structured result of get_current_conditions. Values NWS did not report are null."""
+
+    latitude: float = Field(description="Latitude as queried (rounded to 4 decimals)")
+    longitude: float = Field(description="Longitude as queried (rounded to 4 decimals)")
+    place: str | None = Field(None, description="Nearest place NWS names for the point, e.g. 'Denver, CO'")
+    station: StationInfo
+    observed_at: str = Field(description="When the station observed this (UTC, ISO 8601)")
+    age_minutes: int = Field(description="Minutes between the observation and this answer")
+    description: str | None = Field(None, description="NWS text description, e.g. 'Mostly Cloudy'")
+    temperature_f: float
+    temperature_c: float
+    dewpoint_f: float | None = None
+    dewpoint_c: float | None = None
+    relative_humidity: float | None = Field(None, description="Percent")
+    wind_direction_degrees: float | None = Field(None, description="Direction the wind blows from, degrees")
+    wind_direction: str | None = Field(None, description="Compass point the wind blows from, e.g. 'SW'")
+    wind_speed_mph: float | None = None
+    wind_speed_kmh: float | None = None
+    wind_gust_mph: float | None = None
+    wind_gust_kmh: float | None = None
+    pressure_inhg: float | None = Field(None, description="Barometric pressure, inches of mercury")
+    pressure_hpa: float | None = Field(None, description="Barometric pressure, hectopascals (millibars)")
+    visibility_miles: float | None = None
+    visibility_km: float | None = None
+    heat_index_f: float | None = None
+    heat_index_c: float | None = None
+    wind_chill_f: float | None = None
+    wind_chill_c: float | None = None
+    skipped_stations: list[SkippedStation] = Field(
+        default_factory=list, description="Nearer stations whose latest observation was unusable"
+    )
     freshness: Freshness

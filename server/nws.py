@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
@@ -31,8 +32,9 @@ from tenacity import (
 from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
 from server.call_log import record_cache, record_upstream
 from server.logs import get_logger
-from server.models import Alert, ForecastPeriod, GridForecast, GridPoint
+from server.models import Alert, ForecastPeriod, GridForecast, GridPoint, Observation, Station
 from server.settings import ServerSettings
+from server.units import to_si
 
 SERVICE: Final = "The National Weather Service API"
 _TRANSIENT_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
@@ -40,6 +42,11 @@ _MAX_AGE_RE: Final = re.compile(r"(?:^|[,\s])max-age\s*=\s*(\d+)", re.IGNORECASE
 _OFFICE_RE: Final = re.compile(r"^[A-Z]{2,4}$")
 #: Longest wait between attempts, whatever the backoff or Retry-After says (the budget still rules).
 _MAX_BACKOFF_SECONDS: Final = 4.0
+#: Latest observations are kept at least this long and at most this long, whatever max-age says:
+#: stations report about once an hour, and a few minutes of reuse spares NWS most repeats.
+_OBSERVATION_TTL_FLOOR_SECONDS: Final = 60.0
+_OBSERVATION_TTL_CEILING_SECONDS: Final = 600.0
+_STATION_ID_RE: Final = re.compile(r"^[A-Za-z0-9]{3,8}$")
 
 log = get_logger(__name__)
 
@@ -188,7 +195,18 @@ def parse_point(payload: Any) -> GridPoint:
         city=_text(place_properties.get("city")),
         state=_text(place_properties.get("state")),
         time_zone=_text(properties.get("timeZone")),
+        stations_path=_url_path(properties.get("observationStations")),
+        hourly_path=_url_path(properties.get("forecastHourly")),
     )
+
+
+def _url_path(value: Any) -> str | None:
+    """The path of an NWS link (requests always go to the configured base URL, never elsewhere)."""
+    text = _text(value)
+    if text is None:
+        return None
+    path = urlsplit(text).path
+    return path if path.startswith("/") and ".." not in path else None
 
 
 def _parse_period(raw: dict[str, Any]) -> ForecastPeriod:
@@ -251,6 +269,49 @@ def parse_alerts(payload: Any) -> tuple[Alert, ...]:
     return tuple(alerts)
 
 
+def parse_stations(payload: Any) -> tuple[Station, ...]:
+    """Stations, nearest first, from a `/gridpoints/{office}/{x},{y}/stations` FeatureCollection."""
+    features = payload.get("features") if isinstance(payload, dict) else None
+    if not isinstance(features, list):
+        raise NwsBadResponse(f"{SERVICE} sent a stations response without a feature list. Try again later.")
+    stations = []
+    for feature in features:
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(properties, dict):
+            continue
+        station_id = _text(properties.get("stationIdentifier"))
+        if station_id is None or not _STATION_ID_RE.match(station_id):
+            continue
+        geometry = feature.get("geometry")
+        coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        longitude = latitude = None
+        if isinstance(coordinates, list) and len(coordinates) >= 2:
+            longitude, latitude = _number(coordinates[0]), _number(coordinates[1])
+        stations.append(
+            Station(id=station_id, name=_text(properties.get("name")), latitude=latitude, longitude=longitude)
+        )
+    return tuple(stations)
+
+
+def parse_observation(payload: Any) -> Observation:
+    """Observation (SI units) from a `/stations/{id}/observations/latest` GeoJSON Feature."""
+    properties = _properties(payload, "observation")
+    return Observation(
+        timestamp=_text(properties.get("timestamp")),
+        description=_text(properties.get("textDescription")),
+        temperature_c=to_si(properties.get("temperature"), "temperature"),
+        dewpoint_c=to_si(properties.get("dewpoint"), "temperature"),
+        relative_humidity=to_si(properties.get("relativeHumidity"), "percent"),
+        wind_direction_degrees=to_si(properties.get("windDirection"), "angle"),
+        wind_speed_kmh=to_si(properties.get("windSpeed"), "speed"),
+        wind_gust_kmh=to_si(properties.get("windGust"), "speed"),
+        pressure_pa=to_si(properties.get("barometricPressure"), "pressure"),
+        visibility_m=to_si(properties.get("visibility"), "length"),
+        heat_index_c=to_si(properties.get("heatIndex"), "temperature"),
+        wind_chill_c=to_si(properties.get("windChill"), "temperature"),
+    )
+
+
 async def _lookup(cache: ResponseCache[V], kind: str, key: str, fetch: Fetch[V]) -> Lookup[V]:
     """A cache lookup whose outcome is noted on the current tool call's log record."""
     try:
@@ -283,6 +344,10 @@ class NwsClient:
         self._points: ResponseCache[GridPoint] = ResponseCache(**common)
         self._forecasts: ResponseCache[GridForecast] = ResponseCache(**common)
         self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**common)
+        self._hourly: ResponseCache[GridForecast] = ResponseCache(**common)
+        self._stations: ResponseCache[tuple[Station, ...]] = ResponseCache(**common)
+        self._observations: ResponseCache[Observation | None] = ResponseCache(**common)
+        self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = ResponseCache(**common)
 
     async def point(self, latitude: float, longitude: float) -> Lookup[GridPoint]:
         """The grid cell covering a coordinate (cached for hours: it rarely changes)."""
@@ -322,6 +387,73 @@ class NwsClient:
             return parse_alerts(self._json(response)), ttl
 
         return await _lookup(self._alerts, "alerts", path, fetch)
+
+    async def hourly_forecast(self, point: GridPoint) -> Lookup[GridForecast]:
+        """The hourly forecast of a grid cell (NWS forecastHourly), cached per grid like the forecast."""
+        path = (
+            point.hourly_path or f"/gridpoints/{point.office}/{point.grid_x},{point.grid_y}/forecast/hourly"
+        )
+
+        async def fetch() -> tuple[GridForecast, float]:
+            response = await self._get(path)
+            ttl = ttl_from_cache_control(
+                response.headers,
+                floor=self._settings.forecast_ttl_min_seconds,
+                ceiling=self._settings.forecast_ttl_max_seconds,
+            )
+            return parse_forecast(self._json(response)), ttl
+
+        return await _lookup(self._hourly, "hourly", path, fetch)
+
+    async def stations(self, point: GridPoint) -> Lookup[tuple[Station, ...]]:
+        """Observation stations near a grid cell, nearest first (cached like points: they rarely change)."""
+        path = point.stations_path or f"/gridpoints/{point.grid}/stations"
+
+        async def fetch() -> tuple[tuple[Station, ...], float]:
+            response = await self._get(path)
+            return parse_stations(self._json(response)), self._settings.points_ttl_seconds
+
+        return await _lookup(self._stations, "stations", path, fetch)
+
+    async def latest_observation(self, station_id: str) -> Lookup[Observation | None]:
+        """A station's latest observation; None when NWS has none for it (404), remembered like an answer."""
+        path = f"/stations/{station_id}/observations/latest"
+
+        async def fetch() -> tuple[Observation | None, float]:
+            try:
+                response = await self._get(path)
+            except NwsRejected as error:
+                if error.status != 404:
+                    raise
+                return None, _OBSERVATION_TTL_CEILING_SECONDS
+            ttl = ttl_from_cache_control(
+                response.headers,
+                floor=_OBSERVATION_TTL_FLOOR_SECONDS,
+                ceiling=_OBSERVATION_TTL_CEILING_SECONDS,
+            )
+            return parse_observation(self._json(response)), ttl
+
+        return await _lookup(self._observations, "observation", path, fetch)
+
+    async def point_alerts(self, latitude: float, longitude: float) -> Lookup[tuple[Alert, ...] | None]:
+        """Active alerts whose area contains a point; None when NWS refuses the point (400: outside
+        the areas it issues alerts for), remembered like an answer. Cached like the area alerts."""
+        path = f"/alerts/active?point={format_coordinate(latitude)},{format_coordinate(longitude)}"
+
+        async def fetch() -> tuple[tuple[Alert, ...] | None, float]:
+            ceiling = self._settings.alerts_ttl_seconds
+            try:
+                response = await self._get(path)
+            except NwsRejected as error:
+                if error.status != 400:
+                    raise
+                return None, ceiling
+            ttl = ttl_from_cache_control(response.headers, floor=0.0, ceiling=ceiling)
+            if "max-age" not in response.headers.get("cache-control", ""):
+                ttl = ceiling
+            return parse_alerts(self._json(response)), ttl
+
+        return await _lookup(self._point_alerts, "alerts", path, fetch)
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:

@@ -1,4 +1,5 @@
-"""The MCP tools: get_alerts and get_forecast. Validate, ask the NWS client, render text + structure.
+"""The MCP tools: get_alerts, get_forecast, get_current_conditions, get_hourly_forecast and
+get_alerts_for_point. Validate, ask the NWS client, render text + structure.
 
 Tool names and parameters are a public contract (see docs/ARCHITECTURE.md); new parameters must be optional.
 """
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
+import anyio
 from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.exceptions import ValidationError as ArgumentValidationError
@@ -23,9 +25,24 @@ from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from server.cache import Lookup
+from server.conditions import MAX_STATIONS_TRIED, build_conditions, render_conditions, unusable_reason
 from server.logs import get_logger
-from server.models import Alert, AlertsResult, ForecastPeriod, ForecastResult, Freshness
-from server.nws import NwsClient, NwsError, PointNotCovered
+from server.models import (
+    Alert,
+    AlertsResult,
+    ConditionsResult,
+    ForecastPeriod,
+    ForecastResult,
+    Freshness,
+    GridPoint,
+    HourlyForecastResult,
+    HourlyPeriod,
+    Observation,
+    PointAlertsResult,
+    SkippedStation,
+    Station,
+)
+from server.nws import NwsClient, NwsError, PointNotCovered, format_coordinate
 from server.settings import TOOL_TIMEOUT_SECONDS
 from server.tool_middleware import ToolCallMiddleware
 
@@ -49,6 +66,14 @@ AREA_CODES: Final = STATE_CODES | TERRITORY_CODES | MARINE_CODES
 DEFAULT_PERIODS: Final = 5
 MAX_PERIODS: Final = 50
 MAX_ALERTS_SHOWN: Final = 25
+DEFAULT_HOURS: Final = 12
+#: Hours NWS publishes in an hourly forecast (6.5 days).
+MAX_HOURS: Final = 156
+#: Severities of the Common Alerting Protocol, as NWS writes them.
+SEVERITIES: Final = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+#: get_current_conditions may need several upstream requests in a row (point, stations, then one
+#: observation per station tried); all of them must fit in the tool's timeout, with a margin.
+CONDITIONS_BUDGET_SECONDS: Final = TOOL_TIMEOUT_SECONDS - 1
 
 _ANNOTATIONS: Final = {
     "read_only_hint": True,
@@ -177,19 +202,88 @@ def render_alert(alert: Alert) -> str:
     return "\n".join(lines)
 
 
-def render_alerts(result: AlertsResult) -> str:
-    """The whole alerts answer as text."""
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def render_alerts(result: AlertsResult | PointAlertsResult) -> str:
+    """The whole alerts answer as text (for an area or for a point)."""
+    if isinstance(result, PointAlertsResult):
+        where = f"{format_coordinate(result.latitude)}, {format_coordinate(result.longitude)}"
+    else:
+        where = result.area
+    kind = f"{result.severity} weather alert" if result.severity else "weather alert"
     parts = []
     if result.freshness.stale:
         parts.append(_stale_note(result.freshness, "alert list"))
     if result.total == 0:
-        parts.append(f"No active weather alerts for {result.area}.")
+        line = f"No active {kind}s for {where}."
+        if result.severity and result.total_unfiltered:
+            line += f" ({_plural(result.total_unfiltered, 'active alert')} of other severities.)"
+        parts.append(line)
         return "\n\n".join(parts)
-    count = f"{result.total} active weather alert{'s' if result.total != 1 else ''} for {result.area}"
+    count = f"{_plural(result.total, 'active ' + kind)} for {where}"
+    details = []
+    if result.severity and result.total_unfiltered is not None:
+        details.append(f"of {_plural(result.total_unfiltered, 'active alert')} of any severity")
     if result.total > len(result.alerts):
-        count += f" (showing the first {len(result.alerts)})"
+        details.append(f"showing the first {len(result.alerts)}")
+    if details:
+        count += f" ({'; '.join(details)})"
     parts.append(count + ":")
     parts.append("\n\n---\n\n".join(render_alert(alert) for alert in result.alerts))
+    return "\n\n".join(parts)
+
+
+def _hour_label(start_time: str | None, index: int) -> str:
+    """'Tue Jun 3, 1 PM' in the forecast's local time (NWS sends the offset), or 'Hour 5'."""
+    try:
+        when = datetime.fromisoformat(start_time) if start_time else None
+    except ValueError:
+        when = None
+    if when is None:
+        return f"Hour {index}"
+    hour = when.hour % 12 or 12
+    return f"{when:%a %b} {when.day}, {hour} {'AM' if when.hour < 12 else 'PM'}"
+
+
+def render_hour(period: HourlyPeriod, index: int) -> str:
+    """One hour as one line; absent fields are left out, never shown as None."""
+    parts = []
+    if period.temperature is not None:
+        unit = f"°{period.temperature_unit}" if period.temperature_unit else "°"
+        parts.append(f"{_number(period.temperature)}{unit}")
+    if period.precipitation_chance is not None:
+        parts.append(f"{period.precipitation_chance}% chance of precipitation")
+    wind = " ".join(part for part in (period.wind_speed, period.wind_direction) if part)
+    if wind:
+        parts.append(f"wind {wind}")
+    if period.short_forecast:
+        parts.append(period.short_forecast)
+    return f"{_hour_label(period.start_time, index)}: {', '.join(parts) or 'no details published'}"
+
+
+def render_hourly(result: HourlyForecastResult) -> str:
+    """The whole hourly forecast answer as text."""
+    where = f"{format_coordinate(result.latitude)}, {format_coordinate(result.longitude)}"
+    title = (
+        f"Hourly forecast for {result.place} ({where})" if result.place else f"Hourly forecast for {where}"
+    )
+    header = f"{title}, NWS grid {result.grid}"
+    if result.updated:
+        header += f", updated {result.updated}"
+    parts = [header + ":"]
+    if result.freshness.stale:
+        parts.append(_stale_note(result.freshness, "hourly forecast"))
+    if not result.hours:
+        parts.append("The National Weather Service published no hourly forecast for this point.")
+    else:
+        parts.append("\n".join(render_hour(hour, index) for index, hour in enumerate(result.hours, 1)))
+    if result.available_hours > len(result.hours):
+        parts.append(
+            f"({len(result.hours)} of {result.available_hours} hours shown; ask for more with the hours"
+            " parameter.)"
+        )
     return "\n\n".join(parts)
 
 
@@ -205,11 +299,68 @@ def normalize_area(state: str) -> str:
     )
 
 
+def normalize_severity(severity: str | None) -> str | None:
+    """The severity as NWS writes it (e.g. 'Severe'), None for no filter, or a ToolError listing them."""
+    if severity is None:
+        return None
+    wanted = severity.strip().lower() if isinstance(severity, str) else ""
+    for known in SEVERITIES:
+        if known.lower() == wanted:
+            return known
+    raise _input_error(
+        f"{severity!r} is not an alert severity. Use one of {', '.join(SEVERITIES)} (any case), or leave"
+        " severity out for every alert."
+    )
+
+
+def filter_severity(alerts: tuple[Alert, ...], severity: str | None) -> tuple[Alert, ...]:
+    """The alerts of one severity (all when severity is None); NWS's own case is not trusted."""
+    if severity is None:
+        return alerts
+    return tuple(alert for alert in alerts if (alert.severity or "").lower() == severity.lower())
+
+
 def check_coordinate(name: str, value: float, limit: int) -> float:
     """The coordinate rounded to 4 decimals (NWS's precision), or a ToolError naming the problem."""
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise _input_error(f"{name} must be a number between -{limit} and {limit} (got {value}).")
     return round(value, 4)
+
+
+SeverityParameter = Annotated[
+    str | None,
+    Field(
+        description="Only alerts of this severity: Extreme, Severe, Moderate, Minor or Unknown"
+        " (case-insensitive). Leave out for every alert.",
+    ),
+]
+LatitudeParameter = Annotated[
+    float,
+    Field(
+        description="Latitude in decimal degrees, -90 to 90 (north positive); rounded to 4 decimals.",
+        json_schema_extra={"minimum": -90, "maximum": 90},
+    ),
+]
+LongitudeParameter = Annotated[
+    float,
+    Field(
+        description="Longitude in decimal degrees, -180 to 180 (east positive, so the US is"
+        " negative); rounded to 4 decimals.",
+        json_schema_extra={"minimum": -180, "maximum": 180},
+    ),
+]
+
+
+async def _covered_point(client: NwsClient, lat: float, lon: float, what: str) -> GridPoint:
+    """The point's grid cell, or an input error saying the point is outside NWS coverage."""
+    try:
+        return (await client.point(lat, lon)).value
+    except PointNotCovered:
+        raise _input_error(
+            f"No {what} for {_number(lat)}, {_number(lon)}: the National Weather Service covers"
+            " the United States and its territories only. Check the coordinates (latitude first;"
+            " longitudes in the Americas are negative)."
+        ) from None
 
 
 async def get_alerts(
@@ -221,20 +372,26 @@ async def get_alerts(
         ),
     ],
     ctx: Context,
+    severity: SeverityParameter = None,
 ) -> ToolResult:
     """Get the active weather alerts (warnings, watches, advisories) the US National Weather Service
     has issued for a US state, territory or marine area.
 
     Returns each alert's event, affected area, severity, urgency, certainty, headline, description,
     instructions and effective/expiry times. An empty list means no alerts are in effect.
+    Optionally only the alerts of one severity (Extreme, Severe, Moderate, Minor, Unknown).
     """
     area = normalize_area(state)
+    wanted = normalize_severity(severity)
     with _upstream_errors("get_alerts"):
         lookup = await _client(ctx).alerts(area)
+    alerts = filter_severity(lookup.value, wanted)
     result = AlertsResult(
         area=area,
-        total=len(lookup.value),
-        alerts=list(lookup.value[:MAX_ALERTS_SHOWN]),
+        total=len(alerts),
+        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
+        severity=wanted,
+        total_unfiltered=len(lookup.value) if wanted else None,
         freshness=_freshness(lookup),
     )
     return ToolResult(content=render_alerts(result), structured_content=result)
@@ -301,6 +458,185 @@ async def get_forecast(
     return ToolResult(content=render_forecast(result), structured_content=result)
 
 
+async def get_hourly_forecast(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+    hours: Annotated[
+        int,
+        Field(
+            description=f"How many hours to return, 1 to {MAX_HOURS} (what NWS publishes); default"
+            f" {DEFAULT_HOURS}.",
+            json_schema_extra={"minimum": 1, "maximum": MAX_HOURS},
+        ),
+    ] = DEFAULT_HOURS,
+) -> ToolResult:
+    """Get the US National Weather Service hour-by-hour forecast for a location in the United States
+    or its territories, given its latitude and longitude.
+
+    Returns each hour's time (local), temperature, chance of precipitation, wind and a short
+    forecast ("Chance Showers"), plus the nearest named place. Good for "will it rain in the next
+    few hours". Locations outside NWS coverage are an error.
+    """
+    lat = check_coordinate("latitude", latitude, 90)
+    lon = check_coordinate("longitude", longitude, 180)
+    if not 1 <= hours <= MAX_HOURS:
+        raise _input_error(f"hours must be between 1 and {MAX_HOURS} (got {hours}).")
+    client = _client(ctx)
+    with _upstream_errors("get_hourly_forecast"):
+        point = await _covered_point(client, lat, lon, "hourly forecast")
+        forecast = await client.hourly_forecast(point)
+    periods = forecast.value.periods
+    result = HourlyForecastResult(
+        latitude=lat,
+        longitude=lon,
+        place=point.place,
+        grid=point.grid,
+        updated=forecast.value.updated,
+        hours=[
+            HourlyPeriod(
+                start_time=period.start_time,
+                temperature=period.temperature,
+                temperature_unit=period.temperature_unit,
+                precipitation_chance=period.precipitation_chance,
+                wind_speed=period.wind_speed,
+                wind_direction=period.wind_direction,
+                short_forecast=period.short_forecast,
+            )
+            for period in periods[:hours]
+        ],
+        available_hours=len(periods),
+        freshness=_freshness(forecast),
+    )
+    return ToolResult(content=render_hourly(result), structured_content=result)
+
+
+async def get_alerts_for_point(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+    severity: SeverityParameter = None,
+) -> ToolResult:
+    """Get the active weather alerts (warnings, watches, advisories) of the US National Weather
+    Service whose area contains a location, given its latitude and longitude: "is there a warning
+    where I am" without knowing the state.
+
+    Returns each alert's event, affected area, severity, urgency, certainty, headline, description,
+    instructions and effective/expiry times. An empty list means no alerts are in effect there.
+    Optionally only the alerts of one severity (Extreme, Severe, Moderate, Minor, Unknown).
+    """
+    lat = check_coordinate("latitude", latitude, 90)
+    lon = check_coordinate("longitude", longitude, 180)
+    wanted = normalize_severity(severity)
+    with _upstream_errors("get_alerts_for_point"):
+        lookup = await _client(ctx).point_alerts(lat, lon)
+    if lookup.value is None:
+        raise _input_error(
+            f"The National Weather Service does not issue alerts for {_number(lat)}, {_number(lon)}: it"
+            " covers the United States, its territories and their coastal waters. Check the coordinates"
+            " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
+            " get_alerts with a marine area code."
+        )
+    alerts = filter_severity(lookup.value, wanted)
+    result = PointAlertsResult(
+        latitude=lat,
+        longitude=lon,
+        total=len(alerts),
+        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
+        severity=wanted,
+        total_unfiltered=len(lookup.value) if wanted else None,
+        freshness=_freshness(lookup),
+    )
+    return ToolResult(content=render_alerts(result), structured_content=result)
+
+
+async def _first_usable_observation(
+    client: NwsClient, stations: tuple[Station, ...]
+) -> tuple[Station, Lookup[Observation | None], list[SkippedStation]]:
+    """The nearest station whose latest observation is usable, trying at most MAX_STATIONS_TRIED."""
+    skipped: list[SkippedStation] = []
+    failure: NwsError | None = None
+    now = datetime.now(UTC)
+    for station in stations[:MAX_STATIONS_TRIED]:
+        try:
+            lookup = await client.latest_observation(station.id)
+        except NwsError as error:
+            if error.status == 403:  # the server's own configuration: no other station will do better
+                raise
+            failure = error
+            problem = f"HTTP {error.status}" if error.status else "no answer"
+            skipped.append(
+                SkippedStation(id=station.id, reason=f"NWS failed to send its observation ({problem})")
+            )
+            continue
+        reason = unusable_reason(lookup.value, now)
+        if reason is None:
+            return station, lookup, skipped
+        skipped.append(SkippedStation(id=station.id, reason=reason))
+    if failure is not None and all(item.reason.startswith("NWS failed") for item in skipped):
+        raise failure
+    reasons = "; ".join(f"{item.id}: {item.reason}" for item in skipped)
+    raise ToolError(
+        f"No usable current observation near this point: the nearest {_plural(len(skipped), 'station')}"
+        f" checked could not be used ({reasons}). get_hourly_forecast gives the forecast for the"
+        " current hour instead.",
+        log_level=logging.INFO,
+    )
+
+
+async def get_current_conditions(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+) -> ToolResult:
+    """Get the current weather near a location in the United States or its territories, given its
+    latitude and longitude: the latest US National Weather Service observation from the nearest
+    station that reported recently.
+
+    Returns the station (id, name, distance), observation time and age, description, temperature
+    (°F and °C), dew point, humidity, wind (speed, direction, gust), pressure, visibility, and heat
+    index or wind chill when reported. Values the station did not report are left out.
+    Locations outside NWS coverage are an error.
+    """
+    lat = check_coordinate("latitude", latitude, 90)
+    lon = check_coordinate("longitude", longitude, 180)
+    client = _client(ctx)
+    try:
+        with anyio.fail_after(CONDITIONS_BUDGET_SECONDS), _upstream_errors("get_current_conditions"):
+            point = await _covered_point(client, lat, lon, "current conditions")
+            stations = (await client.stations(point)).value
+            if not stations:
+                raise ToolError(
+                    f"The National Weather Service lists no observation stations near {_number(lat)},"
+                    f" {_number(lon)}. get_hourly_forecast gives the forecast for the current hour instead.",
+                    log_level=logging.INFO,
+                )
+            station, lookup, skipped = await _first_usable_observation(client, stations)
+    except TimeoutError:
+        raise ToolError(
+            "The National Weather Service did not provide a usable observation within"
+            f" {CONDITIONS_BUDGET_SECONDS:g} seconds. Try again in a few minutes.",
+            log_level=logging.WARNING,
+        ) from None
+    observation = lookup.value
+    if observation is None:  # unusable_reason never lets None through
+        raise ToolError("get_current_conditions failed because of an internal error in this weather server.")
+    result = build_conditions(
+        latitude=lat,
+        longitude=lon,
+        place=point.place,
+        station=station,
+        observation=observation,
+        now=datetime.now(UTC),
+        skipped=skipped,
+        freshness=_freshness(lookup),
+    )
+    text = render_conditions(result)
+    if result.freshness.stale:
+        text = _stale_note(result.freshness, "observation") + "\n\n" + text
+    return ToolResult(content=text, structured_content=result)
+
+
 class ArgumentErrors(ToolCallMiddleware):
     """Turns argument type errors (pydantic's, with its internals and URLs) into one plain sentence."""
 
@@ -323,7 +659,7 @@ class ArgumentErrors(ToolCallMiddleware):
 
 
 def register_tools(mcp: FastMCP) -> None:
-    """Add both tools to the server with annotations, output schemas and the call timeout."""
+    """Add every tool to the server with annotations, output schemas and the call timeout."""
     mcp.tool(
         get_alerts,
         annotations=ToolAnnotations(title="Weather alerts (US NWS)", **_ANNOTATIONS),
@@ -334,5 +670,23 @@ def register_tools(mcp: FastMCP) -> None:
         get_forecast,
         annotations=ToolAnnotations(title="Weather forecast (US NWS)", **_ANNOTATIONS),
         output_schema=ForecastResult.model_json_schema(mode="serialization"),
+        timeout=TOOL_TIMEOUT_SECONDS,
+    )
+    mcp.tool(
+        get_current_conditions,
+        annotations=ToolAnnotations(title="Current conditions (US NWS)", **_ANNOTATIONS),
+        output_schema=ConditionsResult.model_json_schema(mode="serialization"),
+        timeout=TOOL_TIMEOUT_SECONDS,
+    )
+    mcp.tool(
+        get_hourly_forecast,
+        annotations=ToolAnnotations(title="Hourly forecast (US NWS)", **_ANNOTATIONS),
+        output_schema=HourlyForecastResult.model_json_schema(mode="serialization"),
+        timeout=TOOL_TIMEOUT_SECONDS,
+    )
+    mcp.tool(
+        get_alerts_for_point,
+        annotations=ToolAnnotations(title="Weather alerts for a location (US NWS)", **_ANNOTATIONS),
+        output_schema=PointAlertsResult.model_json_schema(mode="serialization"),
         timeout=TOOL_TIMEOUT_SECONDS,
     )

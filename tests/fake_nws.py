@@ -3,7 +3,12 @@
 Responses follow the shapes documented for api.weather.gov (GeoJSON features, RFC 7807
 problem+json errors, Cache-Control max-age), including its awkward parts: explicit nulls, a 301
 for coordinates with more than 4 decimals, 404 InvalidPoint outside coverage, 400 for unknown alert
-areas, 403 without a User-Agent.
+areas, 403 without a User-Agent. Current conditions come from observation stations near each grid
+cell (`/gridpoints/{office}/{x},{y}/stations`, nearest first) and their latest observations
+(`/stations/{id}/observations/latest`), whose values are SI quantities with WMO unit codes; some
+stations answer with an observation hours old, with nulls everywhere, or 404. Hourly forecasts
+publish 156 one-hour periods; `/alerts/active?point=lat,lon` answers the alerts of the area that
+contains the point, and 400 outside coverage.
 
 In tests::
 
@@ -34,7 +39,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import uvicorn
@@ -53,8 +58,18 @@ DENVER = (39.7392, -104.9903)
 NULLS_POINT = (44.0805, -103.231)
 #: Offshore point NWS knows but has no forecast grid for (gridId/forecast null).
 NO_GRID_POINT = (29.0, -88.0)
-#: Outside coverage: 404 InvalidPoint.
+#: Outside coverage: 404 InvalidPoint (and 400 from /alerts/active?point=).
 LONDON = (51.5072, -0.1276)
+#: Open Atlantic: outside coverage, but /alerts/active?point= answers an empty collection.
+MID_ATLANTIC = (30.0, -40.0)
+#: Its nearest stations: a stale observation, then one with nulls everywhere, then a fresh one (KSLN).
+FALLBACK_POINT = (38.8, -97.6)
+#: Its nearest station is missing (404); the next one (KDDC) is fresh.
+MISSING_STATION_POINT = (37.76, -99.97)
+#: Stale, all-null, missing, and only then a fresh station (4th: never tried).
+NO_OBSERVATION_POINT = (36.5, -100.5)
+#: NWS lists no stations for its grid.
+NO_STATIONS_POINT = (35.5, -95.5)
 
 #: Alert areas the real endpoint accepts; anything else is a 400.
 ALERT_AREAS = frozenset(
@@ -82,6 +97,11 @@ COVERAGE = (
 )
 #: Grid cells per degree of latitude and of longitude.
 CELLS_PER_DEGREE = 40
+#: Periods of an hourly forecast (what NWS publishes: 6.5 days).
+HOURLY_PERIODS = 156
+#: Age of a fresh fixture observation, and of a stale one.
+FRESH_OBSERVATION_AGE = timedelta(minutes=25)
+STALE_OBSERVATION_AGE = timedelta(hours=5)
 _BASE_TIME = datetime(2025, 6, 3, 18, 0, tzinfo=UTC)
 _DECIMALS_RE = re.compile(r"^-?\d+(?:\.(\d+))?$")
 _CONTEXT = ["https://geojson.org/geojson-ld/geojson-context.jsonld", {"@version": "1.1"}]
@@ -309,6 +329,246 @@ def _alerts_for(area: str) -> list[dict[str, Any]]:
     return []
 
 
+# --- observation stations ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FixtureStation:
+    """A station of the fake; `kind` picks its latest observation."""
+
+    id: str
+    name: str
+    latitude: float
+    longitude: float
+    kind: str  # hot | cold | mild | stale | nulls | missing
+
+
+STATIONS = {
+    station.id: station
+    for station in (
+        FixtureStation("KCNK", "Concordia, Blosser Municipal Airport", 39.5514, -97.6508, "hot"),
+        FixtureStation("KMYZ", "Marysville Municipal Airport", 39.8553, -96.6306, "mild"),
+        FixtureStation("KTOP", "Topeka, Philip Billard Municipal Airport", 39.0725, -95.6303, "mild"),
+        FixtureStation("KDEN", "Denver International Airport", 39.8466, -104.6562, "cold"),
+        FixtureStation("KBKF", "Aurora, Buckley Space Force Base", 39.7017, -104.7517, "mild"),
+        FixtureStation("KOLD", "Oldtown Automated Station", 38.81, -97.62, "stale"),
+        FixtureStation("KNUL", "Nullville Automated Station", 38.75, -97.55, "nulls"),
+        FixtureStation("KSLN", "Salina Regional Airport", 38.7911, -97.6522, "mild"),
+        FixtureStation("KGON", "Decommissioned Station", 37.77, -99.96, "missing"),
+        FixtureStation("KDDC", "Dodge City Regional Airport", 37.7634, -99.9656, "mild"),
+    )
+}
+#: Stations near the fixture grids, nearest first; every other grid gets three generated ones.
+GRID_STATIONS: dict[tuple[str, int, int], tuple[str, ...]] = {
+    ("TOP", 32, 81): ("KCNK", "KMYZ", "KTOP"),
+}
+
+
+def _fixture_grid(point: tuple[float, float]) -> tuple[str, int, int]:
+    grid = grid_for(*point)
+    if grid is None:
+        raise ValueError(f"fixture point {point} is outside the fake's coverage")
+    return grid
+
+
+for _point, _ids in (
+    (DENVER, ("KDEN", "KBKF")),
+    (FALLBACK_POINT, ("KOLD", "KNUL", "KSLN")),
+    (MISSING_STATION_POINT, ("KGON", "KDDC")),
+    (NO_OBSERVATION_POINT, ("KOLD", "KNUL", "KGON", "KTOP")),
+    (NO_STATIONS_POINT, ()),
+):
+    GRID_STATIONS[_fixture_grid(_point)] = _ids
+
+
+#: Generated ids are G + 4 digits of x cell + 3 digits of y cell minus this (8 characters, like
+#: the longest real station ids); y cells of the fake's coverage are 824 to 1296.
+_GENERATED_Y_OFFSET = 700
+
+
+def _generated_id(cell_x: int, cell_y: int) -> str:
+    return f"G{cell_x:04d}{cell_y - _GENERATED_Y_OFFSET:03d}"
+
+
+def stations_for(office: str, grid_x: int, grid_y: int) -> list[FixtureStation]:
+    """The stations near a grid cell, nearest first (generated ones are 'mild' and shared by
+    the 5x5 grid cells around them, as real stations are)."""
+    ids = GRID_STATIONS.get((office, grid_x, grid_y))
+    if ids is not None:
+        return [STATIONS[station_id] for station_id in ids]
+    cell_x, cell_y = grid_x // 5, grid_y // 5
+    latitude = (cell_y * 5 + 2.5) / CELLS_PER_DEGREE - 90
+    longitude = (cell_x * 5 + 2.5) / CELLS_PER_DEGREE - 180
+    return [
+        FixtureStation(
+            _generated_id(cell_x + dx, cell_y + dy),
+            f"Generated station {cell_x + dx}/{cell_y + dy}",
+            latitude + dy * 5 / CELLS_PER_DEGREE,
+            longitude + dx * 5 / CELLS_PER_DEGREE,
+            "mild",
+        )
+        for dx, dy in ((0, 0), (1, 0), (0, 1))
+    ]
+
+
+def station(station_id: str) -> FixtureStation | None:
+    """A fixture or generated station by id (None: the fake has never heard of it)."""
+    if station_id in STATIONS:
+        return STATIONS[station_id]
+    match = re.fullmatch(r"G(\d{4})(\d{3})", station_id)
+    if match is None:
+        return None
+    cell_x, cell_y = int(match.group(1)), int(match.group(2)) + _GENERATED_Y_OFFSET
+    return FixtureStation(
+        station_id,
+        f"Generated station {cell_x}/{cell_y}",
+        (cell_y * 5 + 2.5) / CELLS_PER_DEGREE - 90,
+        (cell_x * 5 + 2.5) / CELLS_PER_DEGREE - 180,
+        "mild",
+    )
+
+
+def _quantity(unit: str, value: float | None) -> dict[str, Any]:
+    return {
+        "unitCode": f"wmoUnit:{unit}",
+        "value": value,
+        "qualityControl": "V" if value is not None else "Z",
+    }
+
+
+#: Observation values by kind, SI as NWS sends them: (description, degC temperature, degC dew point,
+#: % humidity, wind from degrees, wind km/h, gust km/h, Pa, visibility m, heat index degC, wind chill degC).
+OBSERVATION_VALUES: dict[str, tuple[Any, ...]] = {
+    "hot": ("Mostly Sunny", 32.2, 17.2, 41.2, 190, 18.36, 33.48, 101320, 16090, 33.3, None),
+    "cold": ("Light Snow", -6.1, -12.2, 62.0, 340, 24.12, None, 102030, 9660, None, -12.8),
+    "mild": ("Partly Cloudy", 18.3, 10.0, 58.0, 200, 9.36, None, 101590, 16090, None, None),
+    "stale": ("Clear", 15.0, 8.0, 63.0, 180, 5.4, None, 101500, 16090, None, None),
+    "nulls": ("", None, None, None, None, None, None, None, None, None, None),
+}
+
+
+def observation_feature(base: str, fixture: FixtureStation, now: datetime) -> dict[str, Any]:
+    """The latest observation of a fixture station, observed relative to `now`."""
+    age = STALE_OBSERVATION_AGE if fixture.kind == "stale" else FRESH_OBSERVATION_AGE
+    observed = (now - age).replace(second=0, microsecond=0)
+    description, temp, dew, humidity, direction, speed, gust, pressure, visibility, heat, chill = (
+        OBSERVATION_VALUES[fixture.kind]
+    )
+    station_url = f"{base}/stations/{fixture.id}"
+    return {
+        "@context": _CONTEXT,
+        "id": f"{station_url}/observations/{observed.isoformat()}",
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [fixture.longitude, fixture.latitude]},
+        "properties": {
+            "@id": f"{station_url}/observations/{observed.isoformat()}",
+            "@type": "wx:ObservationStation",
+            "elevation": _quantity("m", 270),
+            "station": station_url,
+            "stationId": fixture.id,
+            "stationName": fixture.name,
+            "timestamp": observed.isoformat(),
+            "rawMessage": "",
+            "textDescription": description,
+            "icon": None,
+            "presentWeather": [],
+            "temperature": _quantity("degC", temp),
+            "dewpoint": _quantity("degC", dew),
+            "windDirection": _quantity("degree_(angle)", direction),
+            "windSpeed": _quantity("km_h-1", speed),
+            "windGust": _quantity("km_h-1", gust),
+            "barometricPressure": _quantity("Pa", pressure),
+            "seaLevelPressure": _quantity("Pa", pressure + 30 if pressure is not None else None),
+            "visibility": _quantity("m", visibility),
+            "maxTemperatureLast24Hours": _quantity("degC", None),
+            "minTemperatureLast24Hours": _quantity("degC", None),
+            "precipitationLastHour": _quantity("mm", None),
+            "precipitationLast3Hours": _quantity("mm", None),
+            "precipitationLast6Hours": _quantity("mm", None),
+            "relativeHumidity": _quantity("percent", humidity),
+            "windChill": _quantity("degC", chill),
+            "heatIndex": _quantity("degC", heat),
+            "cloudLayers": [],
+        },
+    }
+
+
+def _stations_feature(base: str, stations: list[FixtureStation]) -> dict[str, Any]:
+    features = [
+        {
+            "id": f"{base}/stations/{item.id}",
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [item.longitude, item.latitude]},
+            "properties": {
+                "@id": f"{base}/stations/{item.id}",
+                "@type": "wx:ObservationStation",
+                "elevation": _quantity("m", 300),
+                "stationIdentifier": item.id,
+                "name": item.name,
+                "timeZone": "America/Chicago",
+                "forecast": f"{base}/zones/forecast/KSZ009",
+                "county": f"{base}/zones/county/KSC201",
+                "fireWeatherZone": f"{base}/zones/fire/KSZ009",
+            },
+        }
+        for item in stations
+    ]
+    return {
+        "@context": _CONTEXT,
+        "type": "FeatureCollection",
+        "features": features,
+        "observationStations": [feature["id"] for feature in features],
+    }
+
+
+# --- hourly forecast -----------------------------------------------------------------------------
+_LOCAL_OFFSET = timezone(timedelta(hours=-5))
+_POPS = (0, 5, 10, 20, 40, 60)
+
+
+def _hourly_period(number: int, *, nulls: bool) -> dict[str, Any]:
+    start = (_BASE_TIME + timedelta(hours=number - 1)).astimezone(_LOCAL_OFFSET)
+    daytime = 6 <= start.hour < 18
+    pop = None if number % 10 == 0 else _POPS[number % 6]
+    short = "Chance Showers And Thunderstorms" if pop and pop >= 40 else ("Sunny" if daytime else "Clear")
+    period: dict[str, Any] = {
+        "number": number,
+        "name": "",
+        "startTime": start.isoformat(),
+        "endTime": (start + timedelta(hours=1)).isoformat(),
+        "isDaytime": daytime,
+        "temperature": 80 - abs(start.hour - 15),
+        "temperatureUnit": "F",
+        "temperatureTrend": "",
+        "probabilityOfPrecipitation": {"unitCode": "wmoUnit:percent", "value": pop},
+        "dewpoint": {"unitCode": "wmoUnit:degC", "value": 15.6},
+        "relativeHumidity": {"unitCode": "wmoUnit:percent", "value": 55},
+        "windSpeed": f"{5 + number % 10} mph",
+        "windDirection": ["S", "SSW", "SW", "W"][number % 4],
+        "icon": f"https://api.weather.gov/icons/land/day/few?size=small&n={number}",
+        "shortForecast": short,
+        "detailedForecast": "",
+    }
+    if nulls:
+        period.update(
+            {
+                "temperatureUnit": None,
+                "probabilityOfPrecipitation": {"unitCode": "wmoUnit:percent", "value": None},
+                "windSpeed": None,
+                "windDirection": None,
+                "shortForecast": None if number == 1 else "Sunny",
+            }
+        )
+    return period
+
+
+def _hourly_feature(office: str, grid_x: int, grid_y: int, *, nulls: bool) -> dict[str, Any]:
+    feature = _forecast_feature("", office, grid_x, grid_y, nulls=nulls)
+    feature["properties"]["validTimes"] = f"{_BASE_TIME.isoformat()}/P6DT12H"
+    feature["properties"]["periods"] = [
+        _hourly_period(number, nulls=nulls) for number in range(1, HOURLY_PERIODS + 1)
+    ]
+    return feature
+
+
 class FakeNws:
     """The fake API with its knobs; serve it with `start()`/`stop()` or as a context manager."""
 
@@ -318,13 +578,15 @@ class FakeNws:
         latency_ms: float = 0.0,
         forecast_max_age: int = 900,
         alerts_max_age: int = 30,
+        observation_max_age: int = 300,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.latency_ms = latency_ms
         self.forecast_max_age = forecast_max_age
         self.alerts_max_age = alerts_max_age
-        self._defaults = (latency_ms, forecast_max_age, alerts_max_age)
+        self.observation_max_age = observation_max_age
+        self._defaults = (latency_ms, forecast_max_age, alerts_max_age, observation_max_age)
         self._host = host
         self._port = port
         self._lock = threading.Lock()
@@ -339,7 +601,11 @@ class FakeNws:
                 Route("/__fake__/reset", self._reset_endpoint, methods=["POST"]),
                 Route("/points/{coords}", self._points, methods=["GET"]),
                 Route("/gridpoints/{office}/{grid}/forecast", self._forecast, methods=["GET"]),
+                Route("/gridpoints/{office}/{grid}/forecast/hourly", self._hourly, methods=["GET"]),
+                Route("/gridpoints/{office}/{grid}/stations", self._stations, methods=["GET"]),
+                Route("/stations/{station_id}/observations/latest", self._observation, methods=["GET"]),
                 Route("/alerts/active/area/{area}", self._alerts, methods=["GET"]),
+                Route("/alerts/active", self._point_alerts, methods=["GET"]),
             ]
         )
         self.app.add_middleware(_Gate, fake=self)
@@ -369,7 +635,7 @@ class FakeNws:
         with self._lock:
             self._rules.clear()
             self._requests.clear()
-        self.latency_ms, self.forecast_max_age, self.alerts_max_age = self._defaults
+        self.latency_ms, self.forecast_max_age, self.alerts_max_age, self.observation_max_age = self._defaults
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -495,6 +761,50 @@ class FakeNws:
         body = _forecast_body(self._base(request), office, grid_x, grid_y, nulls)
         return _geojson(body, max_age=self.forecast_max_age)
 
+    async def _hourly(self, request: Request) -> Response:
+        grid = _parse_grid(request)
+        if grid is None:
+            return _problem(request, 404, "Not Found", "Grid not found", "InvalidGrid")
+        nulls = grid_for(*NULLS_POINT) == grid
+        return _geojson(_hourly_body(*grid, nulls), max_age=self.forecast_max_age)
+
+    async def _stations(self, request: Request) -> Response:
+        grid = _parse_grid(request)
+        if grid is None:
+            return _problem(request, 404, "Not Found", "Grid not found", "InvalidGrid")
+        return _geojson(_stations_body(self._base(request), *grid), max_age=86400)
+
+    async def _observation(self, request: Request) -> Response:
+        station_id = request.path_params["station_id"]
+        fixture = station(station_id)
+        if fixture is None or fixture.kind == "missing":
+            return _problem(request, 404, "Not Found", f"Station {station_id} not found", "NotFound")
+        body = observation_feature(self._base(request), fixture, datetime.now(UTC))
+        return _geojson(json.dumps(body).encode(), max_age=self.observation_max_age)
+
+    async def _point_alerts(self, request: Request) -> Response:
+        raw = request.query_params.get("point", "")
+        parts = raw.split(",")
+        matches = [_DECIMALS_RE.match(part) for part in parts]
+        if (
+            len(parts) != 2
+            or not all(matches)
+            or any(m and m.group(1) and len(m.group(1)) > 4 for m in matches)
+        ):
+            error = {"parameter": "point", "message": f"Does not match the pattern latitude,longitude: {raw}"}
+            return _problem(request, 400, "Bad Request", "Bad Request", "BadRequest", parameterErrors=[error])
+        lat, lon = float(parts[0]), float(parts[1])
+        if (lat, lon) == NO_GRID_POINT:
+            area = "GM"
+        elif (lat, lon) == MID_ATLANTIC:
+            area = ""
+        elif grid_for(lat, lon) is None:
+            error = {"parameter": "point", "message": "Point is outside the bounds of the forecast area"}
+            return _problem(request, 400, "Bad Request", "Bad Request", "BadRequest", parameterErrors=[error])
+        else:
+            area = "KS" if (lat, lon) in (TOPEKA, TOPEKA_NEIGHBOUR) else ""
+        return _geojson(_alerts_body(area), max_age=self.alerts_max_age)
+
     async def _alerts(self, request: Request) -> Response:
         area = request.path_params["area"]
         if area not in ALERT_AREAS:
@@ -524,6 +834,24 @@ def _point_body(base: str, lat: float, lon: float, raw: str) -> bytes | None:
 @functools.lru_cache(maxsize=4096)
 def _forecast_body(base: str, office: str, grid_x: int, grid_y: int, nulls: bool) -> bytes:
     return json.dumps(_forecast_feature(base, office, grid_x, grid_y, nulls=nulls)).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _hourly_body(office: str, grid_x: int, grid_y: int, nulls: bool) -> bytes:
+    return json.dumps(_hourly_feature(office, grid_x, grid_y, nulls=nulls)).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _stations_body(base: str, office: str, grid_x: int, grid_y: int) -> bytes:
+    return json.dumps(_stations_feature(base, stations_for(office, grid_x, grid_y))).encode()
+
+
+def _parse_grid(request: Request) -> tuple[str, int, int] | None:
+    office = request.path_params["office"]
+    match = re.fullmatch(r"(\d+),(\d+)", request.path_params["grid"])
+    if not re.fullmatch(r"[A-Z]{3}", office) or match is None:
+        return None
+    return office, int(match.group(1)), int(match.group(2))
 
 
 @functools.lru_cache(maxsize=128)
