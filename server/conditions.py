@@ -167,11 +167,12 @@ def _wind(result: ConditionsResult) -> str | None:
     if round(result.wind_speed_mph) == 0:
         text = "calm"
     else:
-        text = f"{_whole(result.wind_speed_mph)} mph ({_whole(result.wind_speed_kmh)} km/h)"
+        text = f"{_whole(result.wind_speed_mph)} mph ({_one_decimal(result.wind_speed_kmh)} km/h)"
         if result.wind_direction is not None and result.wind_direction_degrees is not None:
             text = f"from the {result.wind_direction} ({_whole(result.wind_direction_degrees)}°) at {text}"
     if result.wind_gust_mph is not None and result.wind_gust_kmh is not None:
-        text += f", gusting to {_whole(result.wind_gust_mph)} mph ({_whole(result.wind_gust_kmh)} km/h)"
+        gust_mph, gust_kmh = _whole(result.wind_gust_mph), _one_decimal(result.wind_gust_kmh)
+        text += f", gusting to {gust_mph} mph ({gust_kmh} km/h)"
     return text
 
 

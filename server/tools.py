@@ -517,8 +517,8 @@ async def get_alerts_for_point(
     ctx: Context,
     severity: SeverityParameter = None,
 ) -> ToolResult:
-    """Get the active weather alerts (warnings, watches, advisories) of the US National Weather
-    Service whose area contains a location, given its latitude and longitude: "is there a warning
+    """Get the active weather alerts (warnings, watches, advisories) that the US National Weather Service
+    has issued for areas containing a location, given its latitude and longitude: "is there a warning
     where I am" without knowing the state.
 
     Returns each alert's event, affected area, severity, urgency, certainty, headline, description,

@@ -7,12 +7,13 @@ import pytest
 
 from server.contract import EnvVar
 from server.nws import NwsUnavailable
-from tests.fake_nws import DENVER, TOPEKA, TOPEKA_NEIGHBOUR, FakeNws
+from tests.fake_nws import DENVER, FALLBACK_POINT, MISSING_STATION_POINT, TOPEKA, TOPEKA_NEIGHBOUR, FakeNws
 from tests.server.conftest import FakeClock, call, connect, nws_client, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
 REPEATS = 20
+POINT_TOOLS = ("get_current_conditions", "get_hourly_forecast", "get_alerts_for_point")
 
 
 async def test_repeated_forecasts_reach_nws_once(nws: FakeNws) -> None:
@@ -201,3 +202,122 @@ async def test_stale_answer_is_fast_when_nws_is_down(nws: FakeNws) -> None:
 
     # The first fetch, then the two configured attempts, then the stale entry: no further waiting.
     assert nws.count("/alerts/") == 3
+
+
+# --- the point tools: current conditions, hourly forecast, alerts for a point ----------------------
+
+
+async def test_repeated_point_tools_reach_nws_once_per_resource(nws: FakeNws) -> None:
+    async with connect(nws) as client:
+        for _ in range(REPEATS):
+            for tool in POINT_TOOLS:
+                result = await call(client, tool, latitude=TOPEKA[0], longitude=TOPEKA[1])
+                assert not result.is_error
+
+    assert nws.count("/points/") == 1  # shared by conditions and hourly forecast
+    assert nws.count("/gridpoints/TOP/32,81/stations") == 1
+    assert nws.count("/stations/") == 1  # the nearest station's observation
+    assert nws.count("/gridpoints/TOP/32,81/forecast/hourly") == 1
+    assert nws.count("/alerts/") == 1
+
+
+async def test_skipped_stations_are_remembered_too(nws: FakeNws) -> None:
+    async with connect(nws) as client:
+        for _ in range(REPEATS):
+            await call(
+                client, "get_current_conditions", latitude=FALLBACK_POINT[0], longitude=FALLBACK_POINT[1]
+            )
+            await call(
+                client,
+                "get_current_conditions",
+                latitude=MISSING_STATION_POINT[0],
+                longitude=MISSING_STATION_POINT[1],
+            )
+
+    # stale KOLD, all-null KNUL, fresh KSLN; missing KGON (404), fresh KDDC: each asked once
+    assert nws.count("/stations/") == 5
+
+
+@pytest.mark.parametrize("tool", ["get_current_conditions", "get_hourly_forecast", "get_alerts_for_point"])
+async def test_concurrent_identical_point_tool_calls_share_upstream_requests(nws: FakeNws, tool: str) -> None:
+    nws.latency_ms = 200
+    async with connect(nws) as client:
+        results = []
+
+        async def one() -> None:
+            results.append(await call(client, tool, latitude=DENVER[0], longitude=DENVER[1]))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(REPEATS):
+                group.start_soon(one)
+
+    assert len(results) == REPEATS
+    assert not any(result.is_error for result in results)
+    expected = {
+        "get_current_conditions": {"/points/": 1, "/gridpoints/": 1, "/stations/": 1, "/alerts/": 0},
+        "get_hourly_forecast": {"/points/": 1, "/gridpoints/": 1, "/stations/": 0, "/alerts/": 0},
+        "get_alerts_for_point": {"/points/": 0, "/gridpoints/": 0, "/stations/": 0, "/alerts/": 1},
+    }[tool]
+    assert {prefix: nws.count(prefix) for prefix in expected} == expected
+
+
+async def test_point_tools_with_caching_disabled_go_upstream_every_time(nws: FakeNws) -> None:
+    async with connect(nws, **{EnvVar.NWS_CACHE_ENABLED: "false"}) as client:
+        for _ in range(5):
+            for tool in POINT_TOOLS:
+                await call(client, tool, latitude=TOPEKA[0], longitude=TOPEKA[1])
+
+    assert (nws.count("/points/"), nws.count("/stations/"), nws.count("/alerts/")) == (10, 5, 5)
+    assert nws.count("/gridpoints/TOP/32,81/forecast/hourly") == 5
+
+
+async def test_observation_is_kept_for_its_max_age_within_bounds(nws: FakeNws) -> None:
+    clock = FakeClock()
+    nws.observation_max_age = 300
+    async with nws_client(nws, clock) as client:
+        assert (await client.latest_observation("KCNK")).status == "miss"
+        clock.advance(299)
+        assert (await client.latest_observation("KCNK")).status == "hit"
+        clock.advance(2)
+        assert (await client.latest_observation("KCNK")).status == "miss"
+        nws.observation_max_age = 5  # kept at least a minute whatever NWS says
+        clock.advance(1000)
+        await client.latest_observation("KCNK")
+        clock.advance(59)
+        assert (await client.latest_observation("KCNK")).status == "hit"
+
+    assert nws.count("/stations/") == 3
+
+
+async def test_stale_observation_is_served_and_labelled_when_nws_fails(nws: FakeNws) -> None:
+    clock = FakeClock()
+    async with connect(nws, clock) as client:
+        fresh = await call(client, "get_current_conditions", latitude=TOPEKA[0], longitude=TOPEKA[1])
+        clock.advance(600)  # past the observation's max-age (300 s), within the stale window
+        nws.fail("/stations/", 503, times=100)
+        stale = await call(client, "get_current_conditions", latitude=TOPEKA[0], longitude=TOPEKA[1])
+
+    assert not stale.is_error
+    assert stale.structured_content["freshness"]["stale"] is True
+    assert stale.structured_content["station"]["id"] == "KCNK"
+    assert stale.structured_content["temperature_f"] == fresh.structured_content["temperature_f"]
+    assert text_of(stale).startswith(
+        "Note: the National Weather Service did not answer just now, so this is the observation fetched"
+    )
+
+
+async def test_stale_hourly_forecast_and_point_alerts_are_labelled(nws: FakeNws) -> None:
+    clock = FakeClock()
+    async with connect(nws, clock, **{EnvVar.NWS_STALE_WINDOW_SECONDS: "3600"}) as client:
+        await call(client, "get_hourly_forecast", latitude=TOPEKA[0], longitude=TOPEKA[1])
+        await call(client, "get_alerts_for_point", latitude=TOPEKA[0], longitude=TOPEKA[1])
+        clock.advance(1800)
+        nws.fail("/gridpoints/", 503, times=100)
+        nws.fail("/alerts/", 503, times=100)
+        hourly = await call(client, "get_hourly_forecast", latitude=TOPEKA[0], longitude=TOPEKA[1])
+        alerts = await call(client, "get_alerts_for_point", latitude=TOPEKA[0], longitude=TOPEKA[1])
+
+    assert hourly.structured_content["freshness"]["stale"] is True
+    assert "so this is the hourly forecast fetched " in text_of(hourly)
+    assert alerts.structured_content["freshness"]["stale"] is True
+    assert "2 active weather alerts for 39.7456, -97.0892:" in text_of(alerts)

@@ -20,17 +20,41 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.mark.anyio
-async def test_sdk_client_lists_and_calls_both_tools(plain_server: ServerProcess, nws: FakeNws) -> None:
+async def test_sdk_client_lists_every_tool_and_calls_the_seed_tools(
+    plain_server: ServerProcess, nws: FakeNws
+) -> None:
     async with sdk_session(plain_server.mcp_url) as session:
         tools = await session.list_tools()
         forecast = await session.call_tool("get_forecast", {"latitude": TOPEKA[0], "longitude": TOPEKA[1]})
         alerts = await session.call_tool("get_alerts", {"state": "ks"})
 
-    assert sorted(tool.name for tool in tools.tools) == ["get_alerts", "get_forecast"]
+    assert sorted(tool.name for tool in tools.tools) == [
+        "get_alerts",
+        "get_alerts_for_point",
+        "get_current_conditions",
+        "get_forecast",
+        "get_hourly_forecast",
+    ]
     assert not forecast.is_error
     assert forecast.content[0].text.startswith("Forecast for Linn, KS")
     assert forecast.structured_content["grid"] == "TOP/32,81"
     assert alerts.structured_content["total"] == 2
+
+
+@pytest.mark.anyio
+async def test_sdk_client_calls_the_point_tools(plain_server: ServerProcess, nws: FakeNws) -> None:
+    point = {"latitude": TOPEKA[0], "longitude": TOPEKA[1]}
+    async with sdk_session(plain_server.mcp_url) as session:
+        conditions = await session.call_tool("get_current_conditions", point)
+        hourly = await session.call_tool("get_hourly_forecast", {**point, "hours": 2})
+        alerts = await session.call_tool("get_alerts_for_point", {**point, "severity": "EXTREME"})
+
+    assert [conditions.is_error, hourly.is_error, alerts.is_error] == [False, False, False]
+    assert conditions.content[0].text.startswith("Current conditions near Linn, KS")
+    assert conditions.structured_content["temperature_f"] == 90.0
+    assert len(hourly.structured_content["hours"]) == 2
+    assert alerts.structured_content["total"] == 1
+    assert alerts.content[0].text.startswith("1 active Extreme weather alert for 39.7456, -97.0892")
 
 
 def test_endpoint_is_stateless_so_any_task_can_answer_any_request(

@@ -55,6 +55,34 @@ async def test_each_call_logs_cache_outcome_and_upstream_status(nws: FakeNws, js
 
 
 @pytest.mark.anyio
+async def test_point_tools_log_one_line_per_call_with_each_cache_lookup(
+    nws: FakeNws, json_logs: io.StringIO
+) -> None:
+    async with connect(nws) as client:
+        for _ in range(2):
+            await call(client, "get_current_conditions", latitude=39.7456, longitude=-97.0892)
+        await call(client, "get_hourly_forecast", latitude=39.7456, longitude=-97.0892, hours=3)
+        await call(client, "get_alerts_for_point", latitude=39.7456, longitude=-97.0892, severity="severe")
+
+    lines = tool_lines(json_logs)
+    assert [line["tool"] for line in lines] == [
+        "get_current_conditions",
+        "get_current_conditions",
+        "get_hourly_forecast",
+        "get_alerts_for_point",
+    ]
+    assert [(line["cache"], line["upstream_requests"], line["outcome"]) for line in lines] == [
+        ("miss", 3, "ok"),
+        ("hit", 0, "ok"),
+        ("miss", 1, "ok"),
+        ("miss", 1, "ok"),
+    ]
+    assert lines[0]["cache_detail"] == {"points": "miss", "stations": "miss", "observation": "miss"}
+    assert lines[2]["cache_detail"] == {"points": "hit", "hourly": "miss"}
+    assert lines[3]["cache_detail"] == {"alerts": "miss"}
+
+
+@pytest.mark.anyio
 async def test_failed_call_logs_each_upstream_attempt_and_the_error(
     nws: FakeNws, json_logs: io.StringIO
 ) -> None:
