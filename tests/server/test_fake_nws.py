@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -105,3 +106,62 @@ def test_standalone_fake_serves_with_latency_and_reports_stats(tmp_path) -> None
     assert response.status_code == 200
     assert elapsed >= 0.15
     assert stats == {"total": 1, "by_path": {"/alerts/active/area/KS": 1}}
+
+
+def test_point_links_its_observation_stations_and_hourly_forecast(nws: FakeNws) -> None:
+    properties = get(nws, f"/points/{TOPEKA[0]},{TOPEKA[1]}").json()["properties"]
+
+    assert properties["observationStations"] == f"{nws.base_url}/gridpoints/TOP/32,81/stations"
+    assert properties["forecastHourly"] == f"{nws.base_url}/gridpoints/TOP/32,81/forecast/hourly"
+    stations = get(nws, "/gridpoints/TOP/32,81/stations").json()
+    assert [feature["properties"]["stationIdentifier"] for feature in stations["features"]] == [
+        "KCNK",
+        "KMYZ",
+        "KTOP",
+    ]
+    assert stations["features"][0]["geometry"]["coordinates"] == [-97.6508, 39.5514]  # lon, lat
+
+
+def test_latest_observation_values_carry_wmo_unit_codes(nws: FakeNws) -> None:
+    properties = get(nws, "/stations/KCNK/observations/latest").json()["properties"]
+
+    units = {
+        name: properties[name]["unitCode"] for name in ("temperature", "windSpeed", "barometricPressure")
+    }
+    assert units == {
+        "temperature": "wmoUnit:degC",
+        "windSpeed": "wmoUnit:km_h-1",
+        "barometricPressure": "wmoUnit:Pa",
+    }
+    assert properties["visibility"] == {"unitCode": "wmoUnit:m", "value": 16090, "qualityControl": "V"}
+    assert properties["windChill"]["value"] is None
+
+
+def test_observations_can_be_stale_all_null_or_missing(nws: FakeNws) -> None:
+    stale = get(nws, "/stations/KOLD/observations/latest").json()["properties"]
+    nulls = get(nws, "/stations/KNUL/observations/latest").json()["properties"]
+    missing = get(nws, "/stations/KGON/observations/latest")
+
+    age = datetime.now(UTC) - datetime.fromisoformat(stale["timestamp"])
+    assert timedelta(hours=5) <= age < timedelta(hours=5, minutes=2)
+    weather = ("temperature", "dewpoint", "windSpeed", "windDirection", "barometricPressure", "visibility")
+    assert [nulls[name]["value"] for name in weather] == [None] * len(weather)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+
+
+def test_hourly_forecast_publishes_156_hours(nws: FakeNws) -> None:
+    periods = get(nws, "/gridpoints/TOP/32,81/forecast/hourly").json()["properties"]["periods"]
+
+    assert len(periods) == 156
+    assert periods[0]["probabilityOfPrecipitation"]["unitCode"] == "wmoUnit:percent"
+    assert periods[0]["name"] == ""  # hourly periods are not named
+
+
+def test_point_alerts_answer_400_outside_coverage(nws: FakeNws) -> None:
+    inside = get(nws, f"/alerts/active?point={TOPEKA[0]},{TOPEKA[1]}")
+    outside = get(nws, f"/alerts/active?point={LONDON[0]},{LONDON[1]}")
+
+    assert len(inside.json()["features"]) == 2
+    assert outside.status_code == 400
+    assert outside.json()["parameterErrors"][0]["parameter"] == "point"
