@@ -74,7 +74,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--workloads",
         type=_csv(WEATHER_WORKLOADS),
         default=list(WEATHER_WORKLOADS),
-        help="comma list of hot, cold, alerts, mixed (default: all)",
+        help="comma list of hot, cold, alerts, mixed, point-hot, point-cold (default: all)",
     )
     parser.add_argument(
         "--clients", type=int, default=100, help="concurrent MCP clients of the target run (default 100)"

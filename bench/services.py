@@ -40,12 +40,15 @@ class UpstreamCounts:
 
     points: int
     forecasts: int
-    alerts: int
+    alerts: int  # by area and by point
+    hourly: int = 0
+    stations: int = 0  # station lists of grid cells
+    observations: int = 0  # latest observations of stations
 
     @property
     def total(self) -> int:
         """All NWS requests."""
-        return self.points + self.forecasts + self.alerts
+        return self.points + self.forecasts + self.alerts + self.hourly + self.stations + self.observations
 
 
 class FakeNwsProcess:
@@ -87,10 +90,19 @@ class FakeNwsProcess:
         response.raise_for_status()
         by_path: dict[str, int] = response.json()["by_path"]
 
-        def under(prefix: str) -> int:
-            return sum(count for path, count in by_path.items() if path.startswith(prefix))
+        def under(prefix: str, suffix: str = "") -> int:
+            return sum(
+                count for path, count in by_path.items() if path.startswith(prefix) and path.endswith(suffix)
+            )
 
-        return UpstreamCounts(under("/points/"), under("/gridpoints/"), under("/alerts/"))
+        return UpstreamCounts(
+            points=under("/points/"),
+            forecasts=under("/gridpoints/", "/forecast"),
+            alerts=under("/alerts/"),
+            hourly=under("/gridpoints/", "/forecast/hourly"),
+            stations=under("/gridpoints/", "/stations"),
+            observations=under("/stations/"),
+        )
 
     def stop(self) -> None:
         """Stop the fake."""

@@ -14,9 +14,11 @@ from typing import Any, Final, Literal
 
 from tests.fake_nws import CELLS_PER_DEGREE, grid_for
 
-Workload = Literal["hot", "cold", "alerts", "mixed", "floor"]
+Workload = Literal["hot", "cold", "alerts", "mixed", "point-hot", "point-cold", "floor"]
 #: The weather workloads, in report order; "floor" is the echo tool of the framework floor.
-WEATHER_WORKLOADS: Final[tuple[Workload, ...]] = ("hot", "cold", "alerts", "mixed")
+#: `point-hot` and `point-cold` are `hot` and `cold` for the three point tools (current conditions,
+#: hourly forecast, alerts for a point), taken in turn.
+WEATHER_WORKLOADS: Final[tuple[Workload, ...]] = ("hot", "cold", "alerts", "mixed", "point-hot", "point-cold")
 
 #: A handful of US locations in distinct grid cells (repeated by `hot`).
 HOT_LOCATIONS: Final = (
@@ -45,6 +47,13 @@ _EDGE_TICKS: Final = 5
 ECHO_TOOL: Final = "echo"
 FORECAST_TOOL: Final = "get_forecast"
 ALERTS_TOOL: Final = "get_alerts"
+CONDITIONS_TOOL: Final = "get_current_conditions"
+HOURLY_TOOL: Final = "get_hourly_forecast"
+POINT_ALERTS_TOOL: Final = "get_alerts_for_point"
+#: The point tools, in the order the point workloads take them.
+POINT_TOOLS: Final = (CONDITIONS_TOOL, HOURLY_TOOL, POINT_ALERTS_TOOL)
+#: Tools whose answers are cached per grid cell (after a point lookup).
+_GRID_TOOLS: Final = frozenset({FORECAST_TOOL, CONDITIONS_TOOL, HOURLY_TOOL})
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,19 @@ def cold_calls(count: int, rng: random.Random) -> Iterator[Call]:
         yield forecast(lat, lon)
 
 
+def point_hot_calls() -> Iterator[Call]:
+    """The hot locations, round-robin, each asked with every point tool in turn, forever."""
+    for lat, lon in itertools.cycle(HOT_LOCATIONS):
+        for tool in POINT_TOOLS:
+            yield Call(tool, {"latitude": lat, "longitude": lon})
+
+
+def point_cold_calls(count: int, rng: random.Random) -> Iterator[Call]:
+    """Every call a coordinate not asked before, the point tools in turn."""
+    for index, (lat, lon) in enumerate(cold_coordinates(count, rng)):
+        yield Call(POINT_TOOLS[index % len(POINT_TOOLS)], {"latitude": lat, "longitude": lon})
+
+
 def build_plan(workload: Workload, calls: int, *, seed: int = 6) -> list[Call]:
     """The calls of one workload run, the same for the same arguments (cached and baseline alike)."""
     rng = random.Random(seed)
@@ -114,6 +136,10 @@ def build_plan(workload: Workload, calls: int, *, seed: int = 6) -> list[Call]:
         return list(cold_calls(calls, rng))
     if workload == "alerts":
         return list(itertools.islice(alert_calls(), calls))
+    if workload == "point-hot":
+        return list(itertools.islice(point_hot_calls(), calls))
+    if workload == "point-cold":
+        return list(point_cold_calls(calls, rng))
     if workload == "floor":
         return [Call(ECHO_TOOL, {"text": "ping"})] * calls
     if workload == "mixed":
@@ -128,20 +154,21 @@ def build_plan(workload: Workload, calls: int, *, seed: int = 6) -> list[Call]:
 
 
 def distinct_grids(plan: list[Call]) -> int:
-    """How many grid cells the plan's forecasts fall into (the cache's unit for forecasts)."""
+    """How many grid cells the plan's grid-based calls (forecasts, hourly forecasts, current
+    conditions) fall into (the cache's unit for forecasts and station lists)."""
     return len(
         {
             grid_for(call.arguments["latitude"], call.arguments["longitude"])
             for call in plan
-            if call.tool == FORECAST_TOOL
+            if call.tool in _GRID_TOOLS
         }
     )
 
 
 def distinct_points(plan: list[Call]) -> int:
-    """How many different coordinates the plan's forecasts ask for (the cache's unit for points)."""
-    forecasts = [call.arguments for call in plan if call.tool == FORECAST_TOOL]
-    return len({(arguments["latitude"], arguments["longitude"]) for arguments in forecasts})
+    """How many different coordinates the plan asks for (the cache's unit for points and point alerts)."""
+    located = [call.arguments for call in plan if "latitude" in call.arguments]
+    return len({(arguments["latitude"], arguments["longitude"]) for arguments in located})
 
 
 def distinct_areas(plan: list[Call]) -> int:

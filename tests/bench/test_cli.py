@@ -23,6 +23,10 @@ def test_the_default_run_is_the_target_run_plus_a_low_concurrency_sweep() -> Non
         ("alerts", "baseline"),
         ("mixed", "cached"),
         ("mixed", "baseline"),
+        ("point-hot", "cached"),
+        ("point-hot", "baseline"),
+        ("point-cold", "cached"),
+        ("point-cold", "baseline"),
     ]
     at_10 = [(spec.workload, spec.mode, spec.calls) for spec in specs if spec.clients == 10]
     assert at_10 == [

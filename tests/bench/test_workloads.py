@@ -6,6 +6,7 @@ from collections import Counter
 
 from bench.workloads import (
     COLD_CALLS_PER_GRID,
+    POINT_TOOLS,
     STATES,
     build_plan,
     distinct_areas,
@@ -70,3 +71,18 @@ def test_the_same_seed_gives_the_same_plan_for_cached_and_baseline() -> None:
 
 def test_floor_calls_the_echo_tool() -> None:
     assert {call.tool for call in build_plan("floor", 3)} == {"echo"}
+
+
+def test_point_hot_asks_every_point_tool_about_the_hot_locations() -> None:
+    plan = build_plan("point-hot", 2 * 3 * len(HOT))
+    assert Counter(call.tool for call in plan) == dict.fromkeys(POINT_TOOLS, 2 * len(HOT))
+    assert [call.tool for call in plan[:3]] == list(POINT_TOOLS)
+    assert [(call.arguments["latitude"], call.arguments["longitude"]) for call in plan[::3][:5]] == HOT
+    assert distinct_points(plan) == 5 == distinct_grids(plan)
+
+
+def test_point_cold_never_repeats_a_coordinate_and_takes_the_point_tools_in_turn() -> None:
+    plan = build_plan("point-cold", 300)
+    assert distinct_points(plan) == 300
+    assert Counter(call.tool for call in plan) == dict.fromkeys(POINT_TOOLS, 100)
+    assert build_plan("point-cold", 300) == plan  # the same for cached and baseline
