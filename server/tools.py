@@ -202,16 +202,20 @@ def render_alert(alert: Alert) -> str:
     return "\n".join(lines)
 
 
+def _where(latitude: float, longitude: float) -> str:
+    """'39.7456, -104.9903': coordinates as queried (at most 4 decimals, all significant digits)."""
+    return f"{format_coordinate(latitude)}, {format_coordinate(longitude)}"
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def render_alerts(result: AlertsResult | PointAlertsResult) -> str:
     """The whole alerts answer as text (for an area or for a point)."""
-    if isinstance(result, PointAlertsResult):
-        where = f"{format_coordinate(result.latitude)}, {format_coordinate(result.longitude)}"
-    else:
-        where = result.area
+    where = (
+        _where(result.latitude, result.longitude) if isinstance(result, PointAlertsResult) else result.area
+    )
     kind = f"{result.severity} weather alert" if result.severity else "weather alert"
     parts = []
     if result.freshness.stale:
@@ -265,7 +269,7 @@ def render_hour(period: HourlyPeriod, index: int) -> str:
 
 def render_hourly(result: HourlyForecastResult) -> str:
     """The whole hourly forecast answer as text."""
-    where = f"{format_coordinate(result.latitude)}, {format_coordinate(result.longitude)}"
+    where = _where(result.latitude, result.longitude)
     title = (
         f"Hourly forecast for {result.place} ({where})" if result.place else f"Hourly forecast for {where}"
     )
@@ -357,8 +361,8 @@ async def _covered_point(client: NwsClient, lat: float, lon: float, what: str) -
         return (await client.point(lat, lon)).value
     except PointNotCovered:
         raise _input_error(
-            f"No {what} for {_number(lat)}, {_number(lon)}: the National Weather Service covers"
-            " the United States and its territories only. Check the coordinates (latitude first;"
+            f"No {what} for {_where(lat, lon)}: the National Weather Service covers the United States"
+            " and its territories only. Check the coordinates (latitude first;"
             " longitudes in the Americas are negative)."
         ) from None
 
@@ -532,8 +536,8 @@ async def get_alerts_for_point(
         lookup = await _client(ctx).point_alerts(lat, lon)
     if lookup.value is None:
         raise _input_error(
-            f"The National Weather Service does not issue alerts for {_number(lat)}, {_number(lon)}: it"
-            " covers the United States, its territories and their coastal waters. Check the coordinates"
+            f"The National Weather Service does not issue alerts for {_where(lat, lon)}: it covers the"
+            " United States, its territories and their coastal waters. Check the coordinates"
             " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
             " get_alerts with a marine area code."
         )
@@ -607,8 +611,8 @@ async def get_current_conditions(
             stations = (await client.stations(point)).value
             if not stations:
                 raise ToolError(
-                    f"The National Weather Service lists no observation stations near {_number(lat)},"
-                    f" {_number(lon)}. get_hourly_forecast gives the forecast for the current hour instead.",
+                    f"The National Weather Service lists no observation stations near {_where(lat, lon)}."
+                    " get_hourly_forecast gives the forecast for the current hour instead.",
                     log_level=logging.INFO,
                 )
             station, lookup, skipped = await _first_usable_observation(client, stations)

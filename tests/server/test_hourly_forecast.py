@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.fake_nws import HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
+from tests.fake_nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
@@ -106,3 +106,10 @@ async def test_hours_bounds_are_in_the_input_schema(nws: FakeNws) -> None:
     assert tool.input_schema["required"] == ["latitude", "longitude"]
     hours = tool.input_schema["properties"]["hours"]
     assert (hours["minimum"], hours["maximum"], hours["default"]) == (1, 156, 12)
+
+
+async def test_coordinates_keep_every_significant_digit_in_the_text(nws: FakeNws) -> None:
+    async with connect(nws) as client:
+        result = await call(client, TOOL, latitude=DENVER[0], longitude=DENVER[1], hours=1)
+
+    assert text_of(result).startswith("Hourly forecast for Denver, CO (39.7392, -104.9903), NWS grid ")
