@@ -190,3 +190,18 @@ async def test_bad_coordinates_are_rejected_before_any_upstream_request(
     assert result.is_error
     assert expected in text_of(result)
     assert nws.count() == 0
+
+
+async def test_slow_stations_end_in_a_clear_error_within_the_tool_budget(
+    nws: FakeNws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("server.tools.CONDITIONS_BUDGET_SECONDS", 0.5)  # the real one is 19 s
+    nws.slow("/stations/", 3, times=3)
+    async with connect(nws) as client:
+        result = await call(client, TOOL, latitude=TOPEKA[0], longitude=TOPEKA[1])
+
+    assert result.is_error
+    assert text_of(result) == (
+        "The National Weather Service did not provide a usable observation within 0.5 seconds."
+        " Try again in a few minutes."
+    )
