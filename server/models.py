@@ -6,6 +6,8 @@ structured content and simply left out of the text; it never prints as "None".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -171,6 +173,31 @@ class HourlyPeriod(_Model):
     wind_speed: str | None = Field(None, description='As NWS writes it, e.g. "10 mph"')
     wind_direction: str | None = None
     short_forecast: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hour:
+    """One hour of a cached hourly forecast (see `HourlyForecast`): the fields of `HourlyPeriod`."""
+
+    start_time: str | None
+    temperature: float | None
+    temperature_unit: str | None
+    precipitation_chance: int | None
+    wind_speed: str | None
+    wind_direction: str | None
+    short_forecast: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HourlyForecast:
+    """A grid cell's hourly forecast as kept in the cache.
+
+    Slotted dataclasses with interned strings rather than pydantic models: 156 hours per grid cell,
+    up to NWS_CACHE_MAX_ENTRIES cells per worker, so each hour's size matters (about 8x smaller).
+    """
+
+    updated: str | None
+    hours: tuple[Hour, ...]
 
 
 class HourlyForecastResult(_Model):

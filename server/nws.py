@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import math
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -32,7 +33,16 @@ from tenacity import (
 from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
 from server.call_log import record_cache, record_upstream
 from server.logs import get_logger
-from server.models import Alert, ForecastPeriod, GridForecast, GridPoint, Observation, Station
+from server.models import (
+    Alert,
+    ForecastPeriod,
+    GridForecast,
+    GridPoint,
+    Hour,
+    HourlyForecast,
+    Observation,
+    Station,
+)
 from server.settings import ServerSettings
 from server.units import to_si
 
@@ -239,6 +249,43 @@ def parse_forecast(payload: Any) -> GridForecast:
     )
 
 
+def _interned(value: Any) -> str | None:
+    """`_text`, interned: hourly forecasts repeat a few words ("Sunny", "10 mph", "SW") thousands of times."""
+    text = _text(value)
+    return sys.intern(text) if text is not None else None
+
+
+def parse_hourly(payload: Any) -> HourlyForecast:
+    """HourlyForecast from a `/gridpoints/{office}/{x},{y}/forecast/hourly` GeoJSON Feature."""
+    properties = _properties(payload, "hourly forecast")
+    periods = properties.get("periods")
+    if not isinstance(periods, list):
+        raise NwsBadResponse(f"{SERVICE} sent an hourly forecast without periods. Try again later.")
+    hours = []
+    for raw in periods:
+        if not isinstance(raw, dict):
+            continue
+        chance = _number(raw.get("probabilityOfPrecipitation"))
+        temperature = _number(raw.get("temperature"))
+        hours.append(
+            Hour(
+                start_time=_text(raw.get("startTime")),
+                temperature=int(temperature)
+                if temperature is not None and temperature.is_integer()
+                else temperature,
+                temperature_unit=_interned(raw.get("temperatureUnit")),
+                precipitation_chance=round(chance) if chance is not None else None,
+                wind_speed=_interned(raw.get("windSpeed")),
+                wind_direction=_interned(raw.get("windDirection")),
+                short_forecast=_interned(raw.get("shortForecast")),
+            )
+        )
+    return HourlyForecast(
+        updated=_text(properties.get("updateTime")) or _text(properties.get("generatedAt")),
+        hours=tuple(hours),
+    )
+
+
 def parse_alerts(payload: Any) -> tuple[Alert, ...]:
     """Alerts from an `/alerts/active/area/{area}` GeoJSON FeatureCollection."""
     features = payload.get("features") if isinstance(payload, dict) else None
@@ -344,7 +391,7 @@ class NwsClient:
         self._points: ResponseCache[GridPoint] = ResponseCache(**common)
         self._forecasts: ResponseCache[GridForecast] = ResponseCache(**common)
         self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**common)
-        self._hourly: ResponseCache[GridForecast] = ResponseCache(**common)
+        self._hourly: ResponseCache[HourlyForecast] = ResponseCache(**common)
         self._stations: ResponseCache[tuple[Station, ...]] = ResponseCache(**common)
         self._observations: ResponseCache[Observation | None] = ResponseCache(**common)
         self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = ResponseCache(**common)
@@ -388,20 +435,20 @@ class NwsClient:
 
         return await _lookup(self._alerts, "alerts", path, fetch)
 
-    async def hourly_forecast(self, point: GridPoint) -> Lookup[GridForecast]:
+    async def hourly_forecast(self, point: GridPoint) -> Lookup[HourlyForecast]:
         """The hourly forecast of a grid cell (NWS forecastHourly), cached per grid like the forecast."""
         path = (
             point.hourly_path or f"/gridpoints/{point.office}/{point.grid_x},{point.grid_y}/forecast/hourly"
         )
 
-        async def fetch() -> tuple[GridForecast, float]:
+        async def fetch() -> tuple[HourlyForecast, float]:
             response = await self._get(path)
             ttl = ttl_from_cache_control(
                 response.headers,
                 floor=self._settings.forecast_ttl_min_seconds,
                 ceiling=self._settings.forecast_ttl_max_seconds,
             )
-            return parse_forecast(self._json(response)), ttl
+            return parse_hourly(self._json(response)), ttl
 
         return await _lookup(self._hourly, "hourly", path, fetch)
 

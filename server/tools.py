@@ -6,6 +6,7 @@ Tool names and parameters are a public contract (see docs/ARCHITECTURE.md); new 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -490,26 +491,15 @@ async def get_hourly_forecast(
     with _upstream_errors("get_hourly_forecast"):
         point = await _covered_point(client, lat, lon, "hourly forecast")
         forecast = await client.hourly_forecast(point)
-    periods = forecast.value.periods
+    hours_published = forecast.value.hours
     result = HourlyForecastResult(
         latitude=lat,
         longitude=lon,
         place=point.place,
         grid=point.grid,
         updated=forecast.value.updated,
-        hours=[
-            HourlyPeriod(
-                start_time=period.start_time,
-                temperature=period.temperature,
-                temperature_unit=period.temperature_unit,
-                precipitation_chance=period.precipitation_chance,
-                wind_speed=period.wind_speed,
-                wind_direction=period.wind_direction,
-                short_forecast=period.short_forecast,
-            )
-            for period in periods[:hours]
-        ],
-        available_hours=len(periods),
+        hours=[HourlyPeriod(**dataclasses.asdict(hour)) for hour in hours_published[:hours]],
+        available_hours=len(hours_published),
         freshness=_freshness(forecast),
     )
     return ToolResult(content=render_hourly(result), structured_content=result)
