@@ -5,14 +5,16 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
+from server.nws import parse_point
 from tests.fake_nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
 from tests.server.conftest import call, connect, text_of
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
+pytestmark = pytest.mark.timeout(30)
 
 TOOL = "get_hourly_forecast"
 
 
+@pytest.mark.anyio
 async def test_next_twelve_hours_with_time_temperature_rain_chance_wind_and_forecast(nws: FakeNws) -> None:
     async with connect(nws) as client:
         tools = {tool.name: tool for tool in await client.list_tools()}
@@ -46,6 +48,7 @@ async def test_next_twelve_hours_with_time_temperature_rain_chance_wind_and_fore
     assert text.endswith(f"(12 of {HOURLY_PERIODS} hours shown; ask for more with the hours parameter.)")
 
 
+@pytest.mark.anyio
 async def test_hours_asks_for_fewer_or_everything_nws_publishes(nws: FakeNws) -> None:
     async with connect(nws) as client:
         one = await call(client, TOOL, latitude=TOPEKA[0], longitude=TOPEKA[1], hours=1)
@@ -57,6 +60,7 @@ async def test_hours_asks_for_fewer_or_everything_nws_publishes(nws: FakeNws) ->
     assert nws.count("/gridpoints/") == 1  # the same cached forecast, cut differently
 
 
+@pytest.mark.anyio
 async def test_explicit_nulls_never_print_none(nws: FakeNws) -> None:
     async with connect(nws) as client:
         result = await call(client, TOOL, latitude=NULLS_POINT[0], longitude=NULLS_POINT[1], hours=3)
@@ -70,6 +74,7 @@ async def test_explicit_nulls_never_print_none(nws: FakeNws) -> None:
     assert result.structured_content["hours"][0]["wind_speed"] is None
 
 
+@pytest.mark.anyio
 async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
     async with connect(nws) as client:
         result = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1])
@@ -88,6 +93,7 @@ async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
         ({"latitude": -91}, "latitude must be a number between -90 and 90 (got -91"),
     ],
 )
+@pytest.mark.anyio
 async def test_bad_arguments_are_rejected_before_any_upstream_request(
     nws: FakeNws, arguments: dict[str, object], expected: str
 ) -> None:
@@ -99,6 +105,7 @@ async def test_bad_arguments_are_rejected_before_any_upstream_request(
     assert nws.count() == 0
 
 
+@pytest.mark.anyio
 async def test_hours_bounds_are_in_the_input_schema(nws: FakeNws) -> None:
     async with connect(nws) as client:
         tool = next(tool for tool in await client.list_tools() if tool.name == TOOL)
@@ -108,8 +115,27 @@ async def test_hours_bounds_are_in_the_input_schema(nws: FakeNws) -> None:
     assert (hours["minimum"], hours["maximum"], hours["default"]) == (1, 156, 12)
 
 
+@pytest.mark.anyio
 async def test_coordinates_keep_every_significant_digit_in_the_text(nws: FakeNws) -> None:
     async with connect(nws) as client:
         result = await call(client, TOOL, latitude=DENVER[0], longitude=DENVER[1], hours=1)
 
     assert text_of(result).startswith("Hourly forecast for Denver, CO (39.7392, -104.9903), NWS grid ")
+
+
+def test_links_from_nws_are_followed_as_paths_on_the_configured_base_url() -> None:
+    point = parse_point(
+        {
+            "properties": {
+                "gridId": "TOP",
+                "gridX": 32,
+                "gridY": 81,
+                "forecast": "https://api.weather.gov/gridpoints/TOP/32,81/forecast",
+                "forecastHourly": "https://elsewhere.example/gridpoints/TOP/32,81/forecast/hourly",
+                "observationStations": "https://api.weather.gov/../../etc/stations",
+            }
+        }
+    )
+
+    assert point.hourly_path == "/gridpoints/TOP/32,81/forecast/hourly"  # never another host
+    assert point.stations_path is None  # unusable: the client falls back to the grid's own path
