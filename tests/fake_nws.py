@@ -766,7 +766,7 @@ class FakeNws:
         if grid is None:
             return _problem(request, 404, "Not Found", "Grid not found", "InvalidGrid")
         nulls = grid_for(*NULLS_POINT) == grid
-        return _geojson(_hourly_body(*grid, nulls), max_age=self.forecast_max_age)
+        return _geojson(_hourly_body(nulls), max_age=self.forecast_max_age)
 
     async def _stations(self, request: Request) -> Response:
         grid = _parse_grid(request)
@@ -836,9 +836,10 @@ def _forecast_body(base: str, office: str, grid_x: int, grid_y: int, nulls: bool
     return json.dumps(_forecast_feature(base, office, grid_x, grid_y, nulls=nulls)).encode()
 
 
-@functools.lru_cache(maxsize=4096)
-def _hourly_body(office: str, grid_x: int, grid_y: int, nulls: bool) -> bytes:
-    return json.dumps(_hourly_feature(office, grid_x, grid_y, nulls=nulls)).encode()
+@functools.lru_cache(maxsize=2)
+def _hourly_body(nulls: bool) -> bytes:
+    # Every grid cell gets the same 156 hours (90 kB of JSON): serialized once, not once per cell.
+    return json.dumps(_hourly_feature("TOP", 0, 0, nulls=nulls)).encode()
 
 
 @functools.lru_cache(maxsize=4096)
