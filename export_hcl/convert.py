@@ -228,9 +228,9 @@ class Layout:
 def convert(
     document: Mapping[str, Any],
     schemas: ProviderSchemas,
-    rewrite: Callable[[str, str, dict[str, Any]], None] | None = None,
+    locals_file: str = "main",
 ) -> Files:
-    """The document as HCL files; `rewrite(kind, address, converted_body)` may adjust a body."""
+    """The document as HCL files (`locals` go to `locals_file`)."""
     unsupported = set(document) - {"//", "terraform", "provider", *_ELEMENT_KINDS, "output", "locals"}
     if unsupported:
         raise ConversionError(f"export-hcl does not translate top-level {sorted(unsupported)}")
@@ -242,15 +242,13 @@ def convert(
                 {label(local_name): body(configuration, schemas.provider(local_name))}
             )
     if "locals" in document:
-        files["main"]["locals"].append({IS_BLOCK: True, **value(document["locals"])})
+        files[locals_file]["locals"].append({IS_BLOCK: True, **value(document["locals"])})
     layout = Layout(document)
     for kind in _ELEMENT_KINDS:
         for type_name, elements in document.get(kind, {}).items():
             schema = schemas.block(kind, type_name)
             for name, element in elements.items():
                 converted = element_body(element, schema)
-                if rewrite is not None:
-                    rewrite(kind, f"{type_name}.{name}", converted)
                 files[layout.file_for(name, element)][kind].append(
                     {label(type_name): {label(name): converted}}
                 )

@@ -6,7 +6,9 @@ Besides the translation (convert.py), two things depend on where the module live
   module's directory to the same files;
 - the image build script is copied into the module (`scripts/push_image.sh`), so the module keeps
   building images after `stacks/` is gone. The build context stays the project checkout (server/,
-  Pipfile, Pipfile.lock, .dockerignore), found relative to the module.
+  Pipfile, Pipfile.lock, .dockerignore), found relative to the module. The image tag, a content
+  hash that cdktf recomputes at every synth, becomes `local.image_tag` (in image.tf): plain
+  Terraform does not recompute it, so that is the value to change for a new image.
 """
 
 from __future__ import annotations
@@ -86,6 +88,36 @@ def _use_module_push_script(document: dict[str, Any]) -> bool:
     return found
 
 
+def _image_tag_as_local(document: dict[str, Any]) -> bool:
+    """The image tag (a content hash, repeated in the build, the task definition and an output)
+    becomes one `local.image_tag`: the value to change when the image should be rebuilt."""
+    builds = document.get("resource", {}).get("terraform_data", {}).values()
+    tags = {
+        provisioner["local-exec"]["environment"]["IMAGE_TAG"]
+        for build in builds
+        for provisioner in build.get("provisioner", [])
+        if "IMAGE_TAG" in provisioner.get("local-exec", {}).get("environment", {})
+    }
+    if len(tags) != 1:
+        return False
+    (tag,) = tags
+
+    def replace(raw: Any) -> Any:
+        if isinstance(raw, str):
+            return raw.replace(tag, "${local.image_tag}")
+        if isinstance(raw, list):
+            return [replace(item) for item in raw]
+        if isinstance(raw, dict):
+            return {key: replace(item) for key, item in raw.items()}
+        return raw
+
+    for kind in ("resource", "output"):
+        if kind in document:
+            document[kind] = replace(document[kind])
+    document.setdefault("locals", {})["image_tag"] = tag
+    return True
+
+
 def _header(stack: str) -> Any:
     def header(name: str) -> str:
         origin = {
@@ -106,9 +138,11 @@ def export_stack(
     module_dir = out_dir / stack
     document = Relocation(project_root, stack, module_dir).document(json.loads(synthesized.read_text()))
     builds_image = _use_module_push_script(document)
+    _image_tag_as_local(document)
     module_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in render(convert(document, schemas), _header(stack)).items():
+    files = convert(document, schemas, locals_file="image")
+    for name, text in render(files, _header(stack)).items():
         path = module_dir / name
         path.write_text(text)
         written.append(path)

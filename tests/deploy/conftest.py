@@ -36,7 +36,16 @@ REGION = "us-east-1"
 #: machine only has a filesystem mirror, so the suite passes the CLI's switch for that case.
 SKIP_LOCK = ("--skip-provider-lock",)
 #: What a deploy reads from the project; everything else (tests, docs, caches) stays behind.
-PROJECT_FILES = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", ".dockerignore", "stacks", "server")
+PROJECT_FILES = (
+    "main.py",
+    "cdktf.json",
+    "Pipfile",
+    "Pipfile.lock",
+    ".dockerignore",
+    "stacks",
+    "server",
+    "export_hcl",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -190,6 +199,18 @@ class Project:
         self, *args: str, stack: str = MAIN_STACK_NAME, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
         return terraform(list(args), self.stack_dir(stack), self.command_env(), check=check)
+
+    def export_hcl(self, outdir: str = "terraform", *, force: bool = False) -> Path:
+        """`pipenv run export-hcl [--force] <outdir>` in the project; returns the main stack's module."""
+        subprocess.run(
+            [sys.executable, "-m", "export_hcl", *(["--force"] if force else []), outdir],
+            cwd=self.root,
+            env=self.command_env(),
+            check=True,
+            timeout=600,
+            capture_output=True,
+        )
+        return self.root / outdir / MAIN_STACK_NAME
 
     def client(self, service: str) -> Any:
         return boto3.client(

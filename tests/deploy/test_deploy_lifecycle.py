@@ -5,6 +5,9 @@ redeploy, `cdktf destroy`. Tests run in file order and share one deployment.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,8 @@ from server.contract import LOG_GROUP_NAME
 from stacks.config import DEFAULT_AMI_PARAMETER
 from stacks.source_hash import image_source_hash
 from tests.deploy.conftest import Emulator, Project, make_project
+from tests.deploy.hcl_plans import plan_from_empty_state
+from tests.terraform_cli import terraform
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -143,6 +148,102 @@ def test_raising_desired_count_updates_only_the_service_in_place(project: Projec
     finally:
         del project.overrides["MCP_STACK_DESIRED_TASK_COUNT"]
         project.synth()
+
+
+@pytest.fixture(scope="module")
+def hcl_module(project: Project, outputs: dict[str, Any]) -> Path:
+    """Leaving cdktf after deploying with it: `pipenv run export-hcl terraform` in the project."""
+    return project.export_hcl()
+
+
+@pytest.fixture
+def plain_terraform(project: Project, tmp_path: Path) -> dict[str, str]:
+    """The environment of a user who has only terraform (plus bash and coreutils for the image
+    script, and the docker/aws stand-ins): no cdktf, no Node.js, no Python on PATH."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for tool in ("terraform", "bash", "cut"):
+        (tools / tool).symlink_to(shutil.which(tool) or tool)
+    env = {k: v for k, v in project.command_env().items() if not k.startswith("PIPENV")}
+    env["PATH"] = os.pathsep.join([str(project.stubs.bin_dir), str(tools)])
+    for absent in ("python", "python3", "node", "npx", "cdktf", "pipenv"):
+        assert shutil.which(absent, path=env["PATH"]) is None
+    return env
+
+
+def test_exported_hcl_plans_no_changes_against_the_cdktf_state(
+    hcl_module: Path, plain_terraform: dict[str, str]
+) -> None:
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    result = terraform(
+        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
+    )
+    assert result.returncode == 0, (
+        f"the exported module would change things:\n{result.stdout}\n{result.stderr}"
+    )
+
+
+def test_exported_hcl_plans_like_the_json_synth_from_an_empty_state(
+    project: Project, hcl_module: Path, tmp_path: Path
+) -> None:
+    env = project.command_env()
+    from_json = plan_from_empty_state(project.stack_dir(), tmp_path / "json", env)
+    from_hcl = plan_from_empty_state(hcl_module, tmp_path / "hcl", env)
+    assert sorted(from_hcl["resources"]) == sorted(from_json["resources"])
+    for address, planned in from_json["resources"].items():
+        assert from_hcl["resources"][address] == planned, address
+    assert from_hcl["outputs"] == from_json["outputs"]
+
+
+def test_desired_count_changed_in_hcl_is_applied_by_plain_terraform(
+    project: Project, hcl_module: Path, plain_terraform: dict[str, str], tmp_path: Path
+) -> None:
+    service_tf = hcl_module / "service.tf"
+    text, count = re.subn(r"(\n  desired_count\s*=) 1\n", r"\1 2\n", service_tf.read_text())
+    assert count == 1
+    service_tf.write_text(text)
+    plan = tmp_path / "count.tfplan"
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    terraform(["plan", "-input=false", f"-out={plan}"], hcl_module, plain_terraform)
+    shown = json.loads(terraform(["show", "-json", str(plan)], hcl_module, plain_terraform).stdout)
+    changes = {
+        c["address"]: c["change"]["actions"]
+        for c in shown["resource_changes"]
+        if c["change"]["actions"] not in (["no-op"], ["read"])
+    }
+    assert changes == {"aws_ecs_service.service_service": ["update"]}
+    terraform(["apply", "-input=false", str(plan)], hcl_module, plain_terraform)
+    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
+        "services"
+    ]
+    assert service["desiredCount"] == 2
+    settled = terraform(
+        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
+    )
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+
+
+def test_new_image_tag_in_hcl_builds_and_rolls_out_with_plain_terraform(
+    project: Project, hcl_module: Path, plain_terraform: dict[str, str]
+) -> None:
+    image_tf = hcl_module / "image.tf"
+    text, count = re.subn(r'(\n  image_tag\s*=\s*)"[0-9a-f]{20}"', r'\1"release-2"', image_tf.read_text())
+    assert count == 1
+    image_tf.write_text(text)
+    project.stubs.clear()
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    terraform(["apply", "-input=false", "-auto-approve"], hcl_module, plain_terraform)
+
+    (build,) = [c for c in project.stubs.calls("docker") if c["args"][:2] == ["buildx", "build"]]
+    (repository,) = project.client("ecr").describe_repositories()["repositories"]
+    image_uri = f"{repository['repositoryUri']}:release-2"
+    assert build["args"][build["args"].index("--tag") + 1] == image_uri
+    assert build["args"][build["args"].index("--file") + 1] == "server/Dockerfile"
+    assert Path(build["cwd"]) == project.root  # the build context is the project checkout
+    ecs = project.client("ecs")
+    (service,) = ecs.describe_services(cluster="mcp-server", services=["mcp-server"])["services"]
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert task["containerDefinitions"][0]["image"] == image_uri
 
 
 def test_destroy_completes_and_leaves_nothing_of_ours(project: Project, outputs: dict[str, Any]) -> None:

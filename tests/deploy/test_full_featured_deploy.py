@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from tests.deploy.conftest import Emulator, Project, make_project
+from tests.deploy.hcl_plans import plan_from_empty_state
+from tests.terraform_cli import terraform
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -74,6 +76,25 @@ def test_https_listener_alias_alarms_and_scaling_exist(project: Project, outputs
 def test_plan_after_deploy_has_no_changes(project: Project, outputs: dict[str, Any]) -> None:
     result = project.terraform("plan", "-detailed-exitcode", "-input=false", check=False)
     assert result.returncode == 0, f"perpetual diff after deploy:\n{result.stdout}\n{result.stderr}"
+
+
+def test_exported_hcl_plans_no_changes_and_like_the_json_synth(
+    project: Project, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    hcl_module = project.export_hcl()
+    env = project.command_env()
+    terraform(["init", "-input=false"], hcl_module, env)
+    result = terraform(["plan", "-detailed-exitcode", "-input=false"], hcl_module, env, check=False)
+    assert result.returncode == 0, (
+        f"the exported module would change things:\n{result.stdout}\n{result.stderr}"
+    )
+
+    from_json = plan_from_empty_state(project.stack_dir(), tmp_path / "json", env)
+    from_hcl = plan_from_empty_state(hcl_module, tmp_path / "hcl", env)
+    assert sorted(from_hcl["resources"]) == sorted(from_json["resources"])
+    for address, planned in from_json["resources"].items():
+        assert from_hcl["resources"][address] == planned, address
+    assert from_hcl["outputs"] == from_json["outputs"]
 
 
 def test_teardown_after_lifting_deletion_protection(project: Project, outputs: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from export_hcl.__main__ import export_app, main
 from export_hcl.export import MODULE_PUSH_SCRIPT, PUSH_SCRIPT, ExportedModule
 from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
 from stacks.config import PROJECT_ROOT
+from stacks.source_hash import image_source_hash
 from tests.infra.conftest import Synth
 from tests.terraform_cli import terraform, terraform_env
 
@@ -193,6 +194,17 @@ def test_image_build_runs_the_module_copy_of_the_script_from_the_project_root(
     assert Path(os.path.normpath(module.directory / working_dir)) == PROJECT_ROOT
     script = module.directory / MODULE_PUSH_SCRIPT
     assert script.read_text() == (PROJECT_ROOT / PUSH_SCRIPT).read_text()
+
+
+def test_image_tag_is_one_local_value(
+    default_synth: Synth, export: Callable[[Synth], dict[str, ExportedModule]]
+) -> None:
+    module = export(default_synth)[MAIN_STACK_NAME]
+    tag = image_source_hash(PROJECT_ROOT)
+    text = "".join(path.read_text() for path in module.files)
+    assert text.count(tag) == 1
+    assert f'image_tag = "{tag}"' in (module.directory / "image.tf").read_text()
+    assert text.count("local.image_tag") == 4  # build trigger, build environment, container, output
 
 
 def test_invalid_configuration_exits_2_naming_the_key(
