@@ -18,6 +18,7 @@ from pathlib import Path
 
 from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
 from stacks.config import PROJECT_ROOT, InfraConfigError, load_infra_config
+from stacks.node_env import JSII_QUIET_ENV
 
 from .convert import ConversionError
 from .export import ExportedModule, export_stack, required_providers, terraform_fmt
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    for name, value in JSII_QUIET_ENV.items():
+        os.environ.setdefault(name, value)
     from stacks.app import build_app  # deferred: loads jsii and the bindings
 
     with tempfile.TemporaryDirectory(prefix="export-hcl-synth-") as scratch:
