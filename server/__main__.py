@@ -6,7 +6,9 @@ problem naming the variable (no traceback).
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import ExitStack
 
 from pydantic import ValidationError
 
@@ -34,9 +36,8 @@ def main(app_factory: str = APP_FACTORY) -> int:
         return EXIT_BAD_CONFIG
 
     # Imported only once the configuration is known to be good: a bad value fails fast and quietly.
-    import uvicorn
-
     from server.logs import configure_logging, get_logger
+    from server.shared_cache import process_group_directory
 
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
@@ -47,16 +48,30 @@ def main(app_factory: str = APP_FACTORY) -> int:
             message=f"Set {EnvVar.NWS_USER_AGENT} to identify this service with a contact email;"
             " NWS may block anonymous or generic clients.",
         )
-    log.info(
+    with ExitStack() as stack:
+        if settings.workers > 1 and settings.cache_enabled and not settings.shared_cache_dir:
+            # Inherited by every worker (their settings are read from the environment again).
+            os.environ[EnvVar.NWS_SHARED_CACHE_DIR] = stack.enter_context(process_group_directory())
+        _serve(app_factory, settings, auth="bearer" if token else "off")
+    return 0
+
+
+def _serve(app_factory: str, settings: ServerSettings, *, auth: str) -> None:
+    import uvicorn
+
+    from server.logs import get_logger
+
+    get_logger("server").info(
         "server_starting",
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        auth="bearer" if token else "off",
+        auth=auth,
         allowed_origins=list(settings.allowed_origins),
         nws_api_base_url=settings.nws_api_base_url,
         cache_enabled=settings.cache_enabled,
         keep_alive_seconds=settings.keep_alive_seconds,
+        shared_cache_dir=os.environ.get(EnvVar.NWS_SHARED_CACHE_DIR),
     )
     uvicorn.run(
         app_factory,
@@ -73,7 +88,6 @@ def main(app_factory: str = APP_FACTORY) -> int:
         timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
-    return 0
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from server import __version__
 from server.auth import StaticBearerToken
 from server.call_log import ToolCallLogger
 from server.contract import MCP_PATH
+from server.draining import DrainOnSigterm
 from server.logs import configure_logging
 from server.middleware import EdgeRoutes, OriginGuard
 from server.nws import open_nws_client
 from server.runtime import settle_heap
 from server.settings import ServerSettings
+from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
 
 INSTRUCTIONS = (
@@ -51,7 +53,8 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
         version=__version__,
         lifespan=lifespan,
         auth=StaticBearerToken(token) if token else None,
-        middleware=[ToolCallLogger(), ArgumentErrors()],  # first is outermost
+        # First is outermost: shed calls are logged too.
+        middleware=[ToolCallLogger(), CallShedder(settings.max_concurrent_calls), ArgumentErrors()],
         mask_error_details=True,
     )
     register_tools(mcp)
@@ -72,7 +75,8 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
     """Any FastMCP server, served the way this project serves it.
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
-    Origin guard and /health. Public so the benchmark's framework floor uses exactly this transport.
+    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. Public so the
+    benchmark's framework floor uses exactly this transport.
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,
@@ -91,4 +95,5 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
             expose_headers=["Mcp-Session-Id", "WWW-Authenticate"],
         )
     guarded = OriginGuard(mcp_app, settings.allowed_origins, allow_loopback=settings.binds_loopback)
-    return EdgeRoutes(guarded)
+    shed = HttpShedder(guarded, settings.max_concurrent_calls * HTTP_HEADROOM)
+    return DrainOnSigterm(EdgeRoutes(shed), settings.shutdown_drain_seconds)

@@ -4,6 +4,10 @@ Storage and eviction are cachetools' `TLRUCache` (each entry carries its own exp
 recently used entry goes first when full). What no caching library offers for asyncio is written
 here: concurrent misses for one key share a single fetch, and an entry past its freshness is kept
 for a bounded stale window so it can be served when the upstream fails.
+
+Optionally a `Shared` layer (see `server.shared_cache`) sits behind it: the store the workers of a
+task share. A local miss reads it before fetching, a fetch writes to it, and when the fetch fails
+its entry (fresh or stale) answers if this process has none of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 from cachetools import TLRUCache
 
@@ -50,6 +54,28 @@ class Lookup(Generic[V]):
 Fetch = Callable[[], Awaitable[tuple[V, float]]]
 
 
+class SharedValue(Protocol[V]):
+    """An entry of the shared layer: value, wall-clock fetch time, seconds of freshness left."""
+
+    @property
+    def value(self) -> V: ...
+
+    @property
+    def fetched_at(self) -> float: ...
+
+    def fresh_for(self) -> float: ...
+
+
+class Shared(Protocol[V]):
+    """The shared layer's interface (implemented by `server.shared_cache.SharedLayer`)."""
+
+    async def get(self, key: str) -> SharedValue[V] | None: ...
+
+    async def put(
+        self, key: str, value: V, *, fetched_at: float, fresh_for: float, keep_for: float
+    ) -> None: ...
+
+
 class ResponseCache(Generic[V]):
     """Cache for one kind of upstream answer (points, forecasts or alerts)."""
 
@@ -60,14 +86,16 @@ class ResponseCache(Generic[V]):
         stale_window: float,
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        shared: Shared[V] | None = None,
     ) -> None:
         self._enabled = enabled
+        self._shared = shared if enabled else None
         self._stale_window = stale_window
         self._clock = clock
         self._entries: TLRUCache[Hashable, Entry[V]] = TLRUCache(
             maxsize=maxsize, ttu=self._expiry, timer=clock
         )
-        self._inflight: dict[Hashable, asyncio.Task[Entry[V]]] = {}
+        self._inflight: dict[Hashable, asyncio.Task[tuple[Entry[V], CacheStatus]]] = {}
 
     def _expiry(self, _key: Hashable, entry: Entry[V], _now: float) -> float:
         # Kept past freshness for the stale window, then dropped by the TLRU cache.
@@ -76,11 +104,15 @@ class ResponseCache(Generic[V]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def has_entry(self, key: Hashable) -> bool:
+        """True when an entry for `key` is kept, fresh or within its stale window."""
+        return self._enabled and key in self._entries
+
     def clear(self) -> None:
         """Drop every entry (in-flight fetches finish and store their result)."""
         self._entries.clear()
 
-    async def get(self, key: Hashable, fetch: Fetch[V]) -> Lookup[V]:
+    async def get(self, key: str, fetch: Fetch[V]) -> Lookup[V]:
         """The value for `key`: fresh from the cache, or fetched once however many callers ask at once."""
         if not self._enabled:
             value, _ttl = await fetch()
@@ -91,29 +123,44 @@ class ResponseCache(Generic[V]):
             return Lookup(entry.value, "hit", entry.fetched_at)
 
         task = self._inflight.get(key)
-        status: CacheStatus = "coalesced"
+        first = task is None
         if task is None:
-            status = "miss"
             task = asyncio.ensure_future(self._refresh(key, fetch))
             self._inflight[key] = task
             task.add_done_callback(lambda done: self._finished(key, done))
         try:
             # shield: a caller that gives up (cancelled) does not cancel the fetch others wait on.
-            fresh = await asyncio.shield(task)
+            fresh, status = await asyncio.shield(task)
         except StaleAllowed:
             if entry is None:
                 raise
             return Lookup(entry.value, "stale", entry.fetched_at)
+        if status == "miss" and not first:
+            status = "coalesced"
         return Lookup(fresh.value, status, fresh.fetched_at)
 
-    def _finished(self, key: Hashable, task: asyncio.Task[Entry[V]]) -> None:
+    def _finished(self, key: Hashable, task: asyncio.Task[tuple[Entry[V], CacheStatus]]) -> None:
         self._inflight.pop(key, None)
         if not task.cancelled():
             task.exception()  # retrieved here, so an error nobody waited for is not logged as lost
 
-    async def _refresh(self, key: Hashable, fetch: Fetch[V]) -> Entry[V]:
-        value, ttl = await fetch()
+    async def _refresh(self, key: str, fetch: Fetch[V]) -> tuple[Entry[V], CacheStatus]:
+        shared = await self._shared.get(key) if self._shared is not None else None
+        if shared is not None and (fresh_for := shared.fresh_for()) > 0:
+            entry = Entry(shared.value, shared.fetched_at, self._clock() + fresh_for)
+            self._entries[key] = entry  # fetched by another worker: a hit for this one
+            return entry, "hit"
+        try:
+            value, ttl = await fetch()
+        except StaleAllowed:
+            if shared is None:
+                raise
+            return Entry(shared.value, shared.fetched_at, self._clock()), "stale"
         entry = Entry(value, time.time(), self._clock() + max(ttl, 0.0))
         if ttl > 0:
             self._entries[key] = entry
-        return entry
+            if self._shared is not None:
+                await self._shared.put(
+                    key, value, fetched_at=entry.fetched_at, fresh_for=ttl, keep_for=ttl + self._stale_window
+                )
+        return entry, "miss"

@@ -75,6 +75,13 @@ class EnvVar:
     NWS_RETRY_ATTEMPTS: Final = "NWS_RETRY_ATTEMPTS"
     NWS_RETRY_BUDGET_SECONDS: Final = "NWS_RETRY_BUDGET_SECONDS"
     NWS_RETRY_BACKOFF_SECONDS: Final = "NWS_RETRY_BACKOFF_SECONDS"
+    # Behaviour under faults and overload (see server/breaker.py, server/shedding.py, server/serving.py).
+    NWS_MAX_CONCURRENT_REQUESTS: Final = "NWS_MAX_CONCURRENT_REQUESTS"
+    NWS_BREAKER_FAILURES: Final = "NWS_BREAKER_FAILURES"
+    NWS_BREAKER_OPEN_SECONDS: Final = "NWS_BREAKER_OPEN_SECONDS"
+    MCP_MAX_CONCURRENT_CALLS: Final = "MCP_MAX_CONCURRENT_CALLS"
+    MCP_SHUTDOWN_DRAIN_SECONDS: Final = "MCP_SHUTDOWN_DRAIN_SECONDS"
+    NWS_SHARED_CACHE_DIR: Final = "NWS_SHARED_CACHE_DIR"
     # Set by the stack from its load balancer; the server derives its keep-alive from it.
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
 

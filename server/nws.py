@@ -8,19 +8,21 @@ for the error messages, which say which service failed and whether retrying may 
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import math
 import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 import anyio
 import httpx
+from pydantic import TypeAdapter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -30,6 +32,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
 from server.call_log import record_cache, record_upstream
 from server.logs import get_logger
@@ -44,6 +47,7 @@ from server.models import (
     Station,
 )
 from server.settings import ServerSettings
+from server.shared_cache import SharedLayer, open_store
 from server.units import to_si
 
 SERVICE: Final = "The National Weather Service API"
@@ -76,6 +80,19 @@ class NwsUnavailable(NwsError, StaleAllowed):
     """NWS failed transiently (5xx, 429, timeout, connection error) and retries did not help."""
 
     retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        #: Seconds NWS asked us to wait (Retry-After of its last answer), if it said.
+        self.retry_after = retry_after
+
+
+class NwsCircuitOpen(NwsUnavailable):
+    """Not sent: NWS kept failing and the circuit breaker is open; `retry_after` says for how long."""
+
+
+class NwsBusy(NwsUnavailable):
+    """Not sent: this process already has its maximum of upstream requests in flight."""
 
 
 class NwsBadResponse(NwsError, StaleAllowed):
@@ -379,29 +396,49 @@ class NwsClient:
         settings: ServerSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
+        shared_store: Any = None,
     ) -> None:
         self._http = http
         self._settings = settings
-        common = {
+        common: dict[str, Any] = {
             "maxsize": settings.cache_max_entries,
             "stale_window": settings.stale_window_seconds,
             "enabled": settings.cache_enabled,
             "clock": clock,
         }
-        self._points: ResponseCache[GridPoint] = ResponseCache(**common)
-        self._forecasts: ResponseCache[GridForecast] = ResponseCache(**common)
-        self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**common)
-        self._hourly: ResponseCache[HourlyForecast] = ResponseCache(**common)
-        self._stations: ResponseCache[tuple[Station, ...]] = ResponseCache(**common)
-        self._observations: ResponseCache[Observation | None] = ResponseCache(**common)
-        self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = ResponseCache(**common)
+
+        def shared(collection: str, kind: Any) -> dict[str, Any]:
+            if shared_store is None:
+                return common
+            return {**common, "shared": SharedLayer(shared_store, collection, TypeAdapter(kind))}
+
+        self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
+        self.breaker = CircuitBreaker(
+            failures=settings.breaker_failures,
+            open_seconds=settings.breaker_open_seconds,
+            clock=clock,
+            on_change=_log_breaker_change,
+        )
+        self._points: ResponseCache[GridPoint] = ResponseCache(**shared("points", GridPoint))
+        self._forecasts: ResponseCache[GridForecast] = ResponseCache(**shared("forecasts", GridForecast))
+        self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**shared("alerts", tuple[Alert, ...]))
+        self._hourly: ResponseCache[HourlyForecast] = ResponseCache(**shared("hourly", HourlyForecast))
+        self._stations: ResponseCache[tuple[Station, ...]] = ResponseCache(
+            **shared("stations", tuple[Station, ...])
+        )
+        self._observations: ResponseCache[Observation | None] = ResponseCache(
+            **shared("observations", Observation | None)
+        )
+        self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = ResponseCache(
+            **shared("point_alerts", tuple[Alert, ...] | None)
+        )
 
     async def point(self, latitude: float, longitude: float) -> Lookup[GridPoint]:
         """The grid cell covering a coordinate (cached for hours: it rarely changes)."""
         path = f"/points/{format_coordinate(latitude)},{format_coordinate(longitude)}"
 
         async def fetch() -> tuple[GridPoint, float]:
-            response = await self._get(path, point_lookup=True)
+            response = await self._get(path, point_lookup=True, stale=self._points.has_entry(path))
             return parse_point(self._json(response)), self._settings.points_ttl_seconds
 
         return await _lookup(self._points, "points", path, fetch)
@@ -411,7 +448,7 @@ class NwsClient:
         path = f"/gridpoints/{point.office}/{point.grid_x},{point.grid_y}/forecast"
 
         async def fetch() -> tuple[GridForecast, float]:
-            response = await self._get(path)
+            response = await self._get(path, stale=self._forecasts.has_entry(path))
             ttl = ttl_from_cache_control(
                 response.headers,
                 floor=self._settings.forecast_ttl_min_seconds,
@@ -426,7 +463,7 @@ class NwsClient:
         path = f"/alerts/active/area/{area}"
 
         async def fetch() -> tuple[tuple[Alert, ...], float]:
-            response = await self._get(path)
+            response = await self._get(path, stale=self._alerts.has_entry(path))
             ceiling = self._settings.alerts_ttl_seconds
             ttl = ttl_from_cache_control(response.headers, floor=0.0, ceiling=ceiling)
             if "max-age" not in response.headers.get("cache-control", ""):
@@ -442,7 +479,7 @@ class NwsClient:
         )
 
         async def fetch() -> tuple[HourlyForecast, float]:
-            response = await self._get(path)
+            response = await self._get(path, stale=self._hourly.has_entry(path))
             ttl = ttl_from_cache_control(
                 response.headers,
                 floor=self._settings.forecast_ttl_min_seconds,
@@ -457,7 +494,7 @@ class NwsClient:
         path = point.stations_path or f"/gridpoints/{point.grid}/stations"
 
         async def fetch() -> tuple[tuple[Station, ...], float]:
-            response = await self._get(path)
+            response = await self._get(path, stale=self._stations.has_entry(path))
             return parse_stations(self._json(response)), self._settings.points_ttl_seconds
 
         return await _lookup(self._stations, "stations", path, fetch)
@@ -468,7 +505,7 @@ class NwsClient:
 
         async def fetch() -> tuple[Observation | None, float]:
             try:
-                response = await self._get(path)
+                response = await self._get(path, stale=self._observations.has_entry(path))
             except NwsRejected as error:
                 if error.status != 404:
                     raise
@@ -490,7 +527,7 @@ class NwsClient:
         async def fetch() -> tuple[tuple[Alert, ...] | None, float]:
             ceiling = self._settings.alerts_ttl_seconds
             try:
-                response = await self._get(path)
+                response = await self._get(path, stale=self._point_alerts.has_entry(path))
             except NwsRejected as error:
                 if error.status != 400:
                     raise
@@ -512,8 +549,52 @@ class NwsClient:
                 f"{SERVICE} sent a response this server could not read. Try again in a few minutes."
             ) from None
 
-    async def _get(self, path: str, *, point_lookup: bool = False) -> httpx.Response:
-        """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget."""
+    async def _get(self, path: str, *, point_lookup: bool = False, stale: bool = False) -> httpx.Response:
+        """GET through the circuit breaker and the concurrency limit, with retries.
+
+        `stale`: a stale entry can answer instead, so do not queue behind a full limiter.
+        """
+        try:
+            probe = self.breaker.before_request()
+        except CircuitOpen as refused:
+            wait = max(1, math.ceil(refused.retry_after))
+            raise NwsCircuitOpen(
+                f"{SERVICE} is failing right now, so this server has paused its requests to it."
+                f" Try again in {wait} seconds.",
+                retry_after=wait,
+            ) from None
+        if stale and self._limiter.locked():
+            if probe:
+                self.breaker.release_probe()
+            raise NwsBusy(
+                f"{SERVICE} is slow to answer right now. Try again in a few seconds.", retry_after=1
+            )
+        try:
+            response = await self._send(path)
+        except NwsBusy:
+            if probe:
+                self.breaker.release_probe()
+            raise
+        except NwsUnavailable as failure:
+            self.breaker.record_failure(failure.retry_after)
+            raise
+        except NwsError:
+            self.breaker.record_success()  # NWS answered, with something unusable: not an outage
+            raise
+        except BaseException:
+            if probe:
+                self.breaker.release_probe()
+            raise
+        self.breaker.record_success()
+        if response.status_code == 200:
+            return response
+        raise self._client_error(response, point_lookup=point_lookup)
+
+    async def _send(self, path: str) -> httpx.Response:
+        """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget.
+
+        Waiting for a free slot of the concurrency limit counts against the budget too.
+        """
         settings = self._settings
         budget = settings.retry_budget_seconds
         retrying = AsyncRetrying(
@@ -522,12 +603,21 @@ class NwsClient:
             retry=retry_if_exception_type((_TransientStatus, httpx.TransportError)),
             reraise=True,
         )
+        admitted = False
         try:
             with anyio.fail_after(budget):
-                async for attempt in retrying:
-                    with attempt:
-                        response = await self._attempt(path)
+                async with self._limiter:
+                    admitted = True
+                    async for attempt in retrying:
+                        with attempt:
+                            response = await self._attempt(path)
         except TimeoutError:
+            if not admitted:
+                raise NwsBusy(
+                    f"{SERVICE} is slow to answer and this server's requests to it are queued."
+                    " Try again in a few seconds.",
+                    retry_after=1,
+                ) from None
             raise NwsUnavailable(
                 f"{SERVICE} did not answer within {budget:g} seconds. Try again in a few minutes."
             ) from None
@@ -548,15 +638,15 @@ class NwsClient:
                 raise NwsUnavailable(
                     f"{SERVICE} is rate-limiting requests right now (HTTP 429). Try again in a minute.",
                     status=429,
+                    retry_after=transient.retry_after,
                 ) from None
             raise NwsUnavailable(
                 f"{SERVICE} is having trouble (HTTP {response.status_code}). This is usually temporary;"
                 " try again in a few minutes.",
                 status=response.status_code,
+                retry_after=transient.retry_after,
             ) from None
-        if response.status_code == 200:
-            return response
-        raise self._client_error(response, point_lookup=point_lookup)
+        return response
 
     async def _attempt(self, path: str) -> httpx.Response:
         try:
@@ -606,13 +696,19 @@ class NwsClient:
         return NwsRejected(message, status=status)
 
 
+def _log_breaker_change(previous: State, current: State) -> None:
+    level = log.warning if current == "open" else log.info
+    level("nws_circuit", previous=previous, state=current)
+
+
 @asynccontextmanager
 async def open_nws_client(
     settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic
 ) -> AsyncIterator[NwsClient]:
     """The process's NWS client with its pooled HTTP connections; closes them on exit.
 
-    `clock` (monotonic seconds) decides freshness and expiry of cache entries.
+    `clock` (monotonic seconds) decides freshness and expiry of cache entries. With
+    `NWS_SHARED_CACHE_DIR` set, the caches share their entries with the other workers through it.
     """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
@@ -620,7 +716,16 @@ async def open_nws_client(
         write=settings.read_timeout_seconds,
         pool=settings.connect_timeout_seconds,
     )
-    async with httpx.AsyncClient(
+    async with AsyncExitStack() as stack:
+        store = None
+        if settings.shared_cache_dir and settings.cache_enabled:
+            store = await stack.enter_async_context(open_store(settings.shared_cache_dir))
+        http = await stack.enter_async_context(_http_client(settings, timeout))
+        yield NwsClient(http, settings, clock=clock, shared_store=store)
+
+
+def _http_client(settings: ServerSettings, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
         base_url=settings.nws_api_base_url,
         headers={"User-Agent": settings.nws_user_agent, "Accept": "application/geo+json"},
         timeout=timeout,
@@ -628,12 +733,13 @@ async def open_nws_client(
         follow_redirects=True,
         max_redirects=3,
         trust_env=False,
-    ) as http:
-        yield NwsClient(http, settings, clock=clock)
+    )
 
 
 __all__ = [
     "NwsBadResponse",
+    "NwsBusy",
+    "NwsCircuitOpen",
     "NwsClient",
     "NwsError",
     "NwsRejected",

@@ -93,6 +93,49 @@ class ServerSettings(BaseSettings):
     retry_budget_seconds: float = Field(8.0, gt=0, validation_alias=EnvVar.NWS_RETRY_BUDGET_SECONDS)
     retry_backoff_seconds: float = Field(0.25, gt=0, le=5, validation_alias=EnvVar.NWS_RETRY_BACKOFF_SECONDS)
 
+    max_concurrent_requests: int = Field(
+        10,
+        ge=1,
+        le=1000,
+        validation_alias=EnvVar.NWS_MAX_CONCURRENT_REQUESTS,
+        description="Upstream requests in flight per process; further ones wait, or get a stale entry.",
+    )
+    breaker_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        validation_alias=EnvVar.NWS_BREAKER_FAILURES,
+        description="Failed upstream requests in a row (after retries) that open the circuit breaker.",
+    )
+    breaker_open_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        validation_alias=EnvVar.NWS_BREAKER_OPEN_SECONDS,
+        description="How long the breaker stays open before one probe request (jittered by up to 20 %).",
+    )
+    shared_cache_dir: str | None = Field(
+        None,
+        validation_alias=EnvVar.NWS_SHARED_CACHE_DIR,
+        description="Directory of the cache the worker processes share; `python -m server` makes one"
+        " for its workers when there are several.",
+    )
+    max_concurrent_calls: int = Field(
+        100,
+        ge=1,
+        le=100_000,
+        validation_alias=EnvVar.MCP_MAX_CONCURRENT_CALLS,
+        description="Tool calls in progress per process; more are refused at once with a retryable error.",
+    )
+    shutdown_drain_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=5,  # drain + SHUTDOWN_GRACE_SECONDS stays under the task's stopTimeout (grace + 10 s)
+        validation_alias=EnvVar.MCP_SHUTDOWN_DRAIN_SECONDS,
+        description="After SIGTERM, keep serving (closing each connection after its answer) this long"
+        " before the listener closes.",
+    )
+
     @field_validator("host")
     @classmethod
     def _check_host(cls, value: str) -> str:
@@ -158,6 +201,15 @@ class ServerSettings(BaseSettings):
         if len(value) > 256 or not all(" " <= ch <= "~" for ch in value):
             raise ValueError("must be printable ASCII of at most 256 characters")
         return value
+
+    @field_validator("shared_cache_dir", mode="before")
+    @classmethod
+    def _check_shared_cache_dir(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and not value.strip().startswith("/"):
+            raise ValueError("must be an absolute directory path, e.g. /dev/shm/mcp-weather-cache")
+        return value.strip() if isinstance(value, str) else value
 
     @field_validator("log_level", mode="before")
     @classmethod

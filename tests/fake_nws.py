@@ -17,8 +17,10 @@ In tests::
         nws.fail("/points/", 503, times=2)   # next 2 matching requests answer 503, then normal
         nws.slow("/alerts/", seconds=5)      # next matching request waits 5 s
         nws.malformed("/gridpoints/")        # next matching request is 200 with broken JSON
+        nws.drop("/alerts/", times=3)        # next 3 matching requests lose the connection mid-body
         nws.latency_ms = 150                 # every request waits this long
         nws.count("/points/")                # requests received whose path starts with this
+        nws.peak_in_flight                   # most requests it was answering at once
 
 Standalone (for the benchmark): ``python -m tests.fake_nws --port 8081 --latency-ms 150``;
 ``GET /__fake__/stats`` returns request counts by path and ``POST /__fake__/reset`` clears them.
@@ -152,6 +154,26 @@ class _Rule:
     body: bytes | None = None  # raw 200 body (malformed responses)
     json_body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False  # start a response, then drop the connection mid-body
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A standing fault (until replaced or cleared): every `every`-th request misbehaves this way.
+
+    Set with `FakeNws.set_fault(...)` or, on a standalone fake, `POST /__fake__/fault` with the
+    fields as JSON (an empty object clears it).
+    """
+
+    every: int = 1
+    status: int | None = None  # problem response with this status
+    retry_after: int | None = None  # with status: a Retry-After header
+    delay: float = 0.0  # seconds before answering (past the client's read timeout: a timeout)
+    drop: bool = False  # the connection is lost mid-response
+
+    def __post_init__(self) -> None:
+        if self.every < 1:
+            raise ValueError("every must be at least 1")
 
 
 def _four_decimals(value: float) -> str:
@@ -592,6 +614,10 @@ class FakeNws:
         self._lock = threading.Lock()
         self._rules: list[_Rule] = []
         self._requests: list[RecordedRequest] = []
+        self.in_flight = 0  # requests being answered now (touched only on the fake's event loop)
+        self.fault: Fault | None = None
+        self._fault_counter = 0
+        self.peak_in_flight = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -599,6 +625,7 @@ class FakeNws:
             routes=[
                 Route("/__fake__/stats", self._stats, methods=["GET"]),
                 Route("/__fake__/reset", self._reset_endpoint, methods=["POST"]),
+                Route("/__fake__/fault", self._fault_endpoint, methods=["POST"]),
                 Route("/points/{coords}", self._points, methods=["GET"]),
                 Route("/gridpoints/{office}/{grid}/forecast", self._forecast, methods=["GET"]),
                 Route("/gridpoints/{office}/{grid}/forecast/hourly", self._hourly, methods=["GET"]),
@@ -626,15 +653,35 @@ class FakeNws:
         """The next `times` matching requests answer 200 with `body` (by default, truncated JSON)."""
         self._add(_Rule(prefix, times, body=body))
 
+    def drop(self, prefix: str, *, times: int = 1) -> None:
+        """The next `times` matching requests lose their connection halfway through the response."""
+        self._add(_Rule(prefix, times, drop=True))
+
     def respond(self, prefix: str, json_body: Any, *, status: int = 200, times: int = 1) -> None:
         """The next `times` matching requests answer this JSON document with this status."""
         self._add(_Rule(prefix, times, status=status, json_body=json_body))
 
+    def set_fault(self, fault: Fault | None) -> None:
+        """Apply a standing fault from now on (None: healthy again)."""
+        with self._lock:
+            self.fault = fault
+            self._fault_counter = 0
+
+    def _fault_now(self) -> Fault | None:
+        with self._lock:
+            fault = self.fault
+            if fault is None:
+                return None
+            self._fault_counter += 1
+            return fault if self._fault_counter % fault.every == 0 else None
+
     def reset(self) -> None:
         """Forget injected behaviour and recorded requests; latency and max-ages back to the defaults."""
         with self._lock:
+            self.fault = None
             self._rules.clear()
             self._requests.clear()
+            self.peak_in_flight = self.in_flight
         self.latency_ms, self.forecast_max_age, self.alerts_max_age, self.observation_max_age = self._defaults
 
     @property
@@ -816,7 +863,17 @@ class FakeNws:
         counts = Counter(
             request.path for request in self.requests if not request.path.startswith("/__fake__")
         )
-        return JSONResponse({"total": sum(counts.values()), "by_path": dict(counts)})
+        return JSONResponse(
+            {"total": sum(counts.values()), "by_path": dict(counts), "peak_in_flight": self.peak_in_flight}
+        )
+
+    async def _fault_endpoint(self, request: Request) -> Response:
+        fields = await request.json()
+        try:
+            self.set_fault(Fault(**fields) if fields else None)
+        except (TypeError, ValueError) as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return Response(status_code=204)
 
     async def _reset_endpoint(self, _request: Request) -> Response:
         self.reset()
@@ -879,6 +936,10 @@ def _geojson(body: bytes, *, max_age: int) -> Response:
     )
 
 
+class _Drop(Response):
+    """Marker: drop the connection instead of answering."""
+
+
 class _Gate:
     """Records every request, applies latency and injected behaviour, enforces the User-Agent."""
 
@@ -895,9 +956,28 @@ class _Gate:
         record = RecordedRequest(
             scope["method"], path, request.headers.get("user-agent"), request.headers.get("accept")
         )
-        if not path.startswith("/__fake__"):
-            self.fake._record(record)
+        if path.startswith("/__fake__"):
+            await self.app(scope, receive, send)
+            return
+        self.fake._record(record)
+        self.fake.in_flight += 1
+        self.fake.peak_in_flight = max(self.fake.peak_in_flight, self.fake.in_flight)
+        try:
+            await self._serve(scope, receive, send, request, path, record)
+        finally:
+            self.fake.in_flight -= 1
+
+    async def _serve(
+        self, scope: Any, receive: Any, send: Any, request: Request, path: str, record: RecordedRequest
+    ) -> None:
         response = await self._decide(request, path, record)
+        if isinstance(response, _Drop):
+            record.status = 200
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]}
+            )
+            await send({"type": "http.response.body", "body": b'{"type": "Feature"', "more_body": True})
+            raise ConnectionResetError("fake NWS: connection dropped on purpose")
         if response is None:
             status_box: dict[str, int] = {}
 
@@ -912,6 +992,13 @@ class _Gate:
         record.status = response.status_code
         await response(scope, receive, send)
 
+    def _standing_fault(self) -> _Rule | None:
+        fault = self.fake._fault_now()
+        if fault is None:
+            return None
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return _Rule("", 1, status=fault.status, delay=fault.delay, drop=fault.drop, headers=headers)
+
     async def _decide(self, request: Request, path: str, record: RecordedRequest) -> Response | None:
         if path.startswith("/__fake__"):
             return None
@@ -925,11 +1012,13 @@ class _Gate:
                 "Access denied: a User-Agent header that identifies your application is required.",
                 "Forbidden",
             )
-        rule = self.fake._take_rule(path)
+        rule = self.fake._take_rule(path) or self._standing_fault()
         if rule is None:
             return None
         if rule.delay:
             await asyncio.sleep(rule.delay)
+        if rule.drop:
+            return _Drop()
         if rule.body is not None:
             return Response(rule.body, media_type="application/geo+json")
         if rule.json_body is not None:

@@ -78,6 +78,12 @@ def test_token_never_appears_in_the_settings_repr() -> None:
         (EnvVar.NWS_CACHE_ENABLED, "perhaps", "valid boolean"),
         (EnvVar.NWS_ALERTS_TTL_SECONDS, "300", "less than or equal to 60"),
         (EnvVar.NWS_RETRY_BUDGET_SECONDS, "15", "must be below 10"),
+        (EnvVar.NWS_MAX_CONCURRENT_REQUESTS, "0", "greater than or equal to 1"),
+        (EnvVar.NWS_BREAKER_FAILURES, "many", "valid integer"),
+        (EnvVar.NWS_BREAKER_OPEN_SECONDS, "0", "greater than 0"),
+        (EnvVar.MCP_MAX_CONCURRENT_CALLS, "0", "greater than or equal to 1"),
+        (EnvVar.MCP_SHUTDOWN_DRAIN_SECONDS, "30", "less than or equal to 5"),
+        (EnvVar.NWS_SHARED_CACHE_DIR, "relative/dir", "must be an absolute directory path"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(name: str, value: str, expected: str) -> None:

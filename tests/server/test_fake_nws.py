@@ -105,7 +105,7 @@ def test_standalone_fake_serves_with_latency_and_reports_stats(tmp_path) -> None
 
     assert response.status_code == 200
     assert elapsed >= 0.15
-    assert stats == {"total": 1, "by_path": {"/alerts/active/area/KS": 1}}
+    assert stats == {"total": 1, "by_path": {"/alerts/active/area/KS": 1}, "peak_in_flight": 1}
 
 
 def test_point_links_its_observation_stations_and_hourly_forecast(nws: FakeNws) -> None:
@@ -165,3 +165,26 @@ def test_point_alerts_answer_400_outside_coverage(nws: FakeNws) -> None:
     assert len(inside.json()["features"]) == 2
     assert outside.status_code == 400
     assert outside.json()["parameterErrors"][0]["parameter"] == "point"
+
+
+def test_drop_loses_the_connection_mid_response_then_serves_normally(nws: FakeNws) -> None:
+    nws.drop("/alerts/", times=1)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        httpx.get(nws.base_url + "/alerts/active/area/KS", headers=UA, timeout=5)
+    assert httpx.get(nws.base_url + "/alerts/active/area/KS", headers=UA, timeout=5).status_code == 200
+
+
+def test_a_standing_fault_hits_every_nth_request_until_cleared(nws: FakeNws) -> None:
+    url = nws.base_url + "/alerts/active/area/KS"
+    control = httpx.post(nws.base_url + "/__fake__/fault", json={"every": 2, "status": 429, "retry_after": 3})
+    assert control.status_code == 204
+
+    statuses = [httpx.get(url, headers=UA, timeout=5) for _ in range(4)]
+    httpx.post(nws.base_url + "/__fake__/fault", json={})
+    after = httpx.get(url, headers=UA, timeout=5)
+
+    assert [response.status_code for response in statuses] == [200, 429, 200, 429]
+    assert statuses[1].headers["retry-after"] == "3"
+    assert after.status_code == 200
+    assert httpx.post(nws.base_url + "/__fake__/fault", json={"every": 0}).status_code == 400

@@ -1,4 +1,5 @@
-"""SIGTERM (how ECS stops a task): in-flight calls finish, then the process exits cleanly.
+"""SIGTERM (how ECS stops a task): in-flight calls finish, then the process exits cleanly; nothing sent
+before the signal is dropped, with one worker or several.
 
 A request still running when the 20 s cap hits is cut off with a 500 and the process still exits.
 """
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from server.contract import MCP_PATH, EnvVar
 from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, ServerProcess, jsonrpc, start_server
 
@@ -126,3 +128,78 @@ def test_a_request_still_running_at_the_20_s_cap_gets_a_500_and_the_server_exits
     logs = server.logs()
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in logs
     assert '"event": "Application shutdown complete."' in logs  # the lifespan still closed the NWS pool
+
+
+def _send_call(port: int, state: str) -> socket.socket:
+    """A complete tools/call written to its own connection; the answer is read later."""
+    body = json.dumps(jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": state}})).encode()
+    head = (
+        f"POST {MCP_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(head.encode() + body)
+    return sock
+
+
+def _read_answer(sock: socket.socket) -> str:
+    chunks = []
+    with sock:
+        try:
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:
+            return "connection reset"
+    raw = b"".join(chunks)
+    return raw.split(b"\r\n", 1)[0].decode() if raw else "connection closed without an answer"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_right_after_40_calls_were_sent_answers_every_one(
+    tmp_path: Path, nws: FakeNws, workers: str
+) -> None:
+    server = start_server(tmp_path, nws.base_url, **{EnvVar.WORKERS: workers})
+    port = int(server.base_url.rsplit(":", 1)[1])
+    states = ["KS", "TX", "GM", "NY", "OH", "CA", "FL", "WA"]
+    # A server that has answered before (a fresh process's first call also pays one-time set-up).
+    assert all(_read_answer(_send_call(port, "KS")) == "HTTP/1.1 200 OK" for _ in range(int(workers) * 2))
+    nws.latency_ms = 300
+    sockets = [_send_call(port, states[index % len(states)]) for index in range(40)]
+    server.process.send_signal(signal.SIGTERM)  # every request is on the wire, few if any read yet
+
+    answers = [_read_answer(sock) for sock in sockets]
+    exit_code = server.process.wait(timeout=40)
+
+    assert answers == ["HTTP/1.1 200 OK"] * 40
+    assert exit_code in (0, -signal.SIGTERM)
+    assert "Traceback" not in server.logs()
+
+
+def test_while_draining_health_says_so_and_answers_close_their_connection(
+    tmp_path: Path, nws: FakeNws
+) -> None:
+    server = start_server(tmp_path, nws.base_url, **{EnvVar.MCP_SHUTDOWN_DRAIN_SECONDS: "5"})
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            assert client.get("/health").status_code == 200
+            server.process.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 4
+            health = client.get("/health")
+            while health.status_code == 200 and time.monotonic() < deadline:
+                health = client.get("/health")
+            call = client.post(
+                "/mcp",
+                headers=MCP_HEADERS,
+                json=jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}}),
+            )
+    finally:
+        exit_code = server.stop(timeout=30)
+
+    assert health.status_code == 503
+    assert health.json() == {"status": "draining"}
+    assert call.status_code == 200  # work that still reaches a draining server is done
+    assert call.headers["connection"] == "close"
+    assert call.json()["result"]["structuredContent"]["total"] == 2
+    assert exit_code in (0, -signal.SIGTERM)
+    assert '"event": "shutdown_draining"' in server.logs()
