@@ -27,6 +27,7 @@ from server.runtime import settle_heap
 from server.settings import ServerSettings
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
+from server.tracing import TraceContext, configure_tracing
 
 INSTRUCTIONS = (
     "Weather from the US National Weather Service: current conditions, forecasts and hourly forecasts"
@@ -66,6 +67,7 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     settings = settings or ServerSettings()
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
+    configure_tracing(settings.otlp_endpoint)
     app = http_transport(create_server(settings), settings)
     settle_heap()  # after everything long-lived is built (see server/runtime.py)
     return app
@@ -86,6 +88,8 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
         # (they send the target's IP as Host). OriginGuard below does the MCP spec's Origin check.
         host_origin_protection=False,
     )
+    if settings.otlp_endpoint:
+        mcp_app = TraceContext(mcp_app)  # a client's traceparent header continues its trace
     if settings.allowed_origins:
         mcp_app = CORSMiddleware(
             mcp_app,

@@ -1,7 +1,8 @@
 """The one log line written per tool call, and what the NWS client notes on it.
 
 The NWS client reports cache outcomes and upstream statuses into the current call's `CallRecord`
-(a context variable, so concurrent calls do not mix); `ToolCallLogger` writes them out.
+(a context variable, so concurrent calls do not mix); `ToolCallLogger` writes them out, with the
+CloudWatch embedded metrics of `server.metrics` in the same line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 
 from server.logs import get_logger
+from server.metrics import emf_members
 from server.tool_middleware import ToolCallMiddleware
 
 
@@ -25,6 +27,8 @@ class CallRecord:
 
     cache: dict[str, str] = field(default_factory=dict)
     upstream_statuses: list[int | str] = field(default_factory=list)
+    #: Milliseconds spent waiting on upstream attempts, summed.
+    upstream_ms: float = 0.0
 
     def summary(self) -> str | None:
         """One word for the whole call: stale beats miss beats hit."""
@@ -50,15 +54,18 @@ def record_cache(kind: str, status: str) -> None:
         record.cache[kind] = status
 
 
-def record_upstream(status: int | str) -> None:
-    """Note an upstream HTTP status (or "timeout", "connect_error") on the current tool call, if any."""
+def record_upstream(status: int | str, elapsed_ms: float = 0.0) -> None:
+    """Note an upstream HTTP status (or "timeout", "connect_error") and how long the attempt took
+    on the current tool call, if any."""
     record = _current_call.get()
     if record is not None:
         record.upstream_statuses.append(status)
+        record.upstream_ms += elapsed_ms
 
 
 class ToolCallLogger(ToolCallMiddleware):
-    """Writes one JSON line per tool call: tool, duration_ms, cache, upstream status, outcome."""
+    """Writes one JSON line per tool call: tool, duration_ms, cache, upstream status, outcome, and the
+    same facts as CloudWatch embedded metrics."""
 
     def __init__(self) -> None:
         self._log = get_logger("server.tool_call")
@@ -82,14 +89,23 @@ class ToolCallLogger(ToolCallMiddleware):
             raise
         finally:
             _current_call.reset(token)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            cache = record.summary()
             self._log.info(
                 "tool_call",
-                tool=getattr(context.message, "name", None),
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
-                cache=record.summary(),
+                duration_ms=duration_ms,
+                cache=cache,
                 cache_detail=record.cache or None,
                 upstream_status=record.upstream_statuses[-1] if record.upstream_statuses else None,
                 upstream_requests=len(record.upstream_statuses),
                 outcome=outcome,
                 error=error,
+                **emf_members(
+                    tool=str(getattr(context.message, "name", "unknown")),
+                    outcome=outcome,
+                    duration_ms=duration_ms,
+                    cache=cache,
+                    upstream_statuses=record.upstream_statuses,
+                    upstream_ms=record.upstream_ms,
+                ),
             )

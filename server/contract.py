@@ -84,6 +84,8 @@ class EnvVar:
     NWS_SHARED_CACHE_DIR: Final = "NWS_SHARED_CACHE_DIR"
     # Set by the stack from its load balancer; the server derives its keep-alive from it.
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
+    # Traces: set (the stack sets it with tracing_enabled) to export spans over OTLP/HTTP.
+    OTEL_EXPORTER_OTLP_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
 
 
 class ContainerHealthCheck:

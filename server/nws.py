@@ -48,6 +48,7 @@ from server.models import (
 )
 from server.settings import ServerSettings
 from server.shared_cache import SharedLayer, open_store
+from server.tracing import lookup_span, request_span, set_cache_outcome, set_response
 from server.units import to_si
 
 SERVICE: Final = "The National Weather Service API"
@@ -377,14 +378,17 @@ def parse_observation(payload: Any) -> Observation:
 
 
 async def _lookup(cache: ResponseCache[V], kind: str, key: str, fetch: Fetch[V]) -> Lookup[V]:
-    """A cache lookup whose outcome is noted on the current tool call's log record."""
-    try:
-        lookup = await cache.get(key, fetch)
-    except NwsError:
-        record_cache(kind, "miss")
-        raise
-    record_cache(kind, lookup.status)
-    return lookup
+    """A cache lookup whose outcome is noted on the current tool call's log record and trace."""
+    with lookup_span(kind) as span:
+        try:
+            lookup = await cache.get(key, fetch)
+        except NwsError:
+            record_cache(kind, "miss")
+            set_cache_outcome(span, "miss")
+            raise
+        record_cache(kind, lookup.status)
+        set_cache_outcome(span, lookup.status)
+        return lookup
 
 
 class NwsClient:
@@ -610,7 +614,7 @@ class NwsClient:
                     admitted = True
                     async for attempt in retrying:
                         with attempt:
-                            response = await self._attempt(path)
+                            response = await self._attempt(path, attempt.retry_state.attempt_number)
         except TimeoutError:
             if not admitted:
                 raise NwsBusy(
@@ -648,16 +652,21 @@ class NwsClient:
             ) from None
         return response
 
-    async def _attempt(self, path: str) -> httpx.Response:
-        try:
-            response = await self._http.get(path)
-        except httpx.TimeoutException:
-            record_upstream("timeout")
-            raise
-        except httpx.TransportError:
-            record_upstream("connect_error")
-            raise
-        record_upstream(response.status_code)
+    async def _attempt(self, path: str, number: int = 1) -> httpx.Response:
+        with request_span(path, number) as span:
+            started = time.perf_counter()
+            try:
+                response = await self._http.get(path)
+            except httpx.TimeoutException:
+                record_upstream("timeout", (time.perf_counter() - started) * 1000)
+                set_response(span, "timeout")
+                raise
+            except httpx.TransportError:
+                record_upstream("connect_error", (time.perf_counter() - started) * 1000)
+                set_response(span, "connect_error")
+                raise
+            record_upstream(response.status_code, (time.perf_counter() - started) * 1000)
+            set_response(span, response.status_code)
         if response.status_code in _TRANSIENT_STATUSES:
             log.info("nws_transient_status", path=path, status=response.status_code)
             raise _TransientStatus(response)

@@ -92,6 +92,8 @@ class ServerSettings(BaseSettings):
     retry_attempts: int = Field(3, ge=1, le=10, validation_alias=EnvVar.NWS_RETRY_ATTEMPTS)
     retry_budget_seconds: float = Field(8.0, gt=0, validation_alias=EnvVar.NWS_RETRY_BUDGET_SECONDS)
     retry_backoff_seconds: float = Field(0.25, gt=0, le=5, validation_alias=EnvVar.NWS_RETRY_BACKOFF_SECONDS)
+    #: OTLP/HTTP collector base URL (http://127.0.0.1:4318 in the task); unset: no traces exported.
+    otlp_endpoint: str | None = Field(None, validation_alias=EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT)
 
     max_concurrent_requests: int = Field(
         10,
@@ -190,6 +192,19 @@ class ServerSettings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://api.weather.gov") from None
         if url.query or url.fragment:
             raise ValueError("must not carry a query or fragment")
+        return str(url).rstrip("/")
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _check_otlp_endpoint(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            url = HttpUrl(value.strip())
+        except ValidationError:
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:4318") from None
+        if url.path not in (None, "", "/") or url.query or url.fragment:
+            raise ValueError("must be the collector's base URL (no path): /v1/traces is added")
         return str(url).rstrip("/")
 
     @field_validator("nws_user_agent")
