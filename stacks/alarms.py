@@ -13,6 +13,8 @@ from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
+from server import metrics
+
 
 @dataclass(frozen=True)
 class AlarmsProps:
@@ -25,18 +27,29 @@ class AlarmsProps:
     errors_5xx_per_minute: int
     cpu_percent: int
     memory_percent: int
+    #: Share of failing NWS requests (server's embedded metrics) that raises an alarm.
+    nws_error_rate_percent: int = 20
     email: str | None = None
 
 
 def _metric(
-    query_id: str, namespace: str, name: str, stat: str, dimensions: dict[str, str]
+    query_id: str,
+    namespace: str,
+    name: str,
+    stat: str,
+    dimensions: dict[str, str] | None,
+    period: int = 60,
 ) -> CloudwatchMetricAlarmMetricQuery:
     return CloudwatchMetricAlarmMetricQuery(
         id=query_id,
         metric=CloudwatchMetricAlarmMetricQueryMetric(
-            namespace=namespace, metric_name=name, stat=stat, period=60, dimensions=dimensions
+            namespace=namespace, metric_name=name, stat=stat, period=period, dimensions=dimensions
         ),
     )
+
+
+#: Fewer NWS requests than this in the window do not make a rate (one failure of two is not 50%).
+NWS_ERROR_RATE_MIN_REQUESTS = 10
 
 
 class Alarms(Construct):
@@ -151,6 +164,34 @@ class Alarms(Construct):
                 _metric("running", "ECS/ContainerInsights", "RunningTaskCount", "Average", service),
                 CloudwatchMetricAlarmMetricQuery(
                     id="missing", expression="desired - running", label="tasks missing", return_data=True
+                ),
+            ],
+            **common,
+        )
+        # From the embedded metrics of the server's tool call lines (server/metrics.py).
+        self.alarms["nws_errors"] = CloudwatchMetricAlarm(
+            self,
+            "nws_error_rate",
+            alarm_name=f"{props.name}-nws-error-rate",
+            alarm_description=(
+                f"More than {props.nws_error_rate_percent}% of NWS requests failed (429, 5xx, timeouts) "
+                "over 5 minutes: answers come from the stale cache or fail. Check api.weather.gov status."
+            ),
+            comparison_operator="GreaterThanThreshold",
+            threshold=props.nws_error_rate_percent,
+            evaluation_periods=1,
+            # No tool calls, no NWS requests: nothing is failing.
+            treat_missing_data="notBreaching",
+            metric_query=[
+                _metric("requests", metrics.NAMESPACE, metrics.NWS_REQUESTS, "Sum", None, period=300),
+                _metric("failed", metrics.NAMESPACE, metrics.NWS_ERRORS, "Sum", None, period=300),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="error_rate",
+                    expression=(
+                        f"IF(requests >= {NWS_ERROR_RATE_MIN_REQUESTS}, 100 * FILL(failed, 0) / requests, 0)"
+                    ),
+                    label="NWS error rate (%)",
+                    return_data=True,
                 ),
             ],
             **common,

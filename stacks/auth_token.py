@@ -25,6 +25,8 @@ class AuthTokenProps:
     existing_secret_arn: str | None
     #: Monotonic version of the generated token; a new value is generated when it changes.
     version: int
+    #: Customer-managed key for the secret (None: the AWS managed key for Secrets Manager).
+    kms_key_arn: str | None = None
 
 
 class AuthToken(Construct):
@@ -44,6 +46,7 @@ class AuthToken(Construct):
             # Deleted at once on destroy, so a redeploy can recreate the same name; a lost token is
             # replaced by deploying again, and clients need the new value anyway.
             recovery_window_in_days=0,
+            kms_key_id=props.kms_key_arn,
         )
         self.secret_arn = secret.arn
 

@@ -104,6 +104,14 @@ _ImageUri = Annotated[
         "or digest (for example 123456789012.dkr.ecr.us-east-1.amazonaws.com/mcp:1.0)",
     ),
 ]
+_CollectorImage = Annotated[
+    str,
+    _matching(
+        _IMAGE_URI,
+        "must be 'registry/repository:tag' or 'registry/repository@sha256:<digest>' with an explicit tag "
+        "or digest (for example public.ecr.aws/aws-observability/aws-otel-collector:v0.45.0)",
+    ),
+]
 _CertificateArn = Annotated[
     str | None,
     _matching(
@@ -342,7 +350,7 @@ class InfraConfig(BaseSettings):
     alarms_enabled: bool = Field(
         True,
         description="CloudWatch alarms: ALB 5xx, unhealthy targets, p95 response time, service CPU and "
-        "memory, running tasks below desired.",
+        "memory, running tasks below desired, NWS error rate.",
     )
     alarm_email: _Email = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
     alarm_response_time_p95_seconds: float = Field(
@@ -358,6 +366,58 @@ class InfraConfig(BaseSettings):
         False, description="ALB access logs to an encrypted, private S3 bucket with expiry."
     )
     alb_access_logs_retention_days: int = Field(90, ge=1, le=3650, description="Days access logs are kept.")
+
+    alarm_nws_error_rate_percent: int = Field(
+        20,
+        ge=1,
+        le=100,
+        description="Share of NWS requests failing (5xx, 429, timeouts) over 5 minutes that raises an "
+        "alarm; from the server's embedded metrics.",
+    )
+    tracing_enabled: bool = Field(
+        False,
+        description="OpenTelemetry traces to AWS X-Ray: an AWS Distro for OpenTelemetry collector "
+        "sidecar in each task (arm64, health-checked, own log stream); the task role may only send "
+        "traces. Off: the server exports nothing.",
+    )
+    tracing_sample_percent: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="Share of tool calls whose traces are recorded when no client decided (a client's "
+        "sampled trace context is always followed).",
+    )
+    tracing_collector_image: _CollectorImage = Field(
+        "public.ecr.aws/aws-observability/aws-otel-collector:v0.45.0",
+        description="AWS Distro for OpenTelemetry collector image (multi-arch, arm64 included) of the "
+        "tracing sidecar, with an explicit tag or digest.",
+    )
+
+    # --- edge and data protection ---------------------------------------------------------------
+    waf_enabled: bool = Field(
+        False,
+        description="AWS WAF web ACL on the load balancer: AWS managed rule groups (common rule set, "
+        "known bad inputs, Amazon IP reputation list) and a per-client-IP rate limit answering 429; "
+        "WAF logs to CloudWatch Logs (`aws-waf-logs-{name}`, log_retention_days).",
+    )
+    waf_rate_limit_per_5_minutes: int = Field(
+        1000,
+        ge=10,
+        le=2000000000,
+        description="Requests one client IP may send in any 5-minute window before WAF answers 429 "
+        "(WAF's minimum is 10). The limit holds across every task, unlike per-process limits.",
+    )
+    vpc_flow_logs_enabled: bool = Field(
+        False,
+        description="VPC flow logs of rejected traffic to CloudWatch Logs (`/aws/vpc/{name}/flow-logs`, "
+        "log_retention_days), written through a role scoped to that log group.",
+    )
+    kms_key_enabled: bool = Field(
+        False,
+        description="One customer-managed KMS key (yearly rotation) for the log groups, the token "
+        "secret and the ECR repository; its key policy lets only those services use it. Switching it "
+        "on or off replaces the ECR repository (its images are rebuilt on deploy).",
+    )
 
     # --- network and debugging ------------------------------------------------------------------
     vpc_endpoints_enabled: bool = Field(

@@ -1,4 +1,5 @@
-"""A CloudWatch dashboard for the service: traffic, latency, errors, health, CPU/memory, tasks."""
+"""A CloudWatch dashboard for the service: traffic, latency, errors, health, CPU/memory, tasks, the
+server's own metrics (cache hit ratio, NWS error rate, latency by tool) and, with WAF, its verdicts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from constructs import Construct
+
+from server import metrics
+
+from .waf import RATE_LIMIT_RULE
 
 
 @dataclass(frozen=True)
@@ -17,6 +22,21 @@ class DashboardProps:
     target_group_arn_suffix: str
     cluster_name: str
     service_name: str
+    #: The web ACL's name (its CloudWatch dimension), when WAF is on.
+    waf_web_acl_name: str | None = None
+
+
+def _ratio(label: str, numerator: str, denominator: list[str], period: int = 300) -> list[list[object]]:
+    """Percentage of `numerator` in the sum of `denominator` (server metrics, no dimension)."""
+    ids = {name: f"m{index}" for index, name in enumerate(dict.fromkeys([numerator, *denominator]))}
+    total = " + ".join(f"FILL({ids[name]}, 0)" for name in denominator)
+    return [
+        [{"expression": f"100 * FILL({ids[numerator]}, 0) / ({total})", "label": label, "id": "ratio"}],
+        *[
+            [metrics.NAMESPACE, name, {"id": metric_id, "visible": False, "stat": "Sum", "period": period}]
+            for name, metric_id in ids.items()
+        ],
+    ]
 
 
 def _widget(
@@ -97,7 +117,74 @@ class Dashboard(Construct):
                 region,
                 stat="Average",
             ),
+            _widget(
+                "Cache hit ratio (%)",
+                _ratio(
+                    "hits of all lookups",
+                    metrics.CACHE_HITS,
+                    [metrics.CACHE_HITS, metrics.CACHE_MISSES, metrics.CACHE_STALE],
+                ),
+                0,
+                18,
+                region,
+            ),
+            _widget(
+                "NWS error rate (%)",
+                _ratio("failed NWS requests", metrics.NWS_ERRORS, [metrics.NWS_REQUESTS]),
+                12,
+                18,
+                region,
+            ),
+            _widget(
+                "Tool latency p90 by tool (ms)",
+                [
+                    [
+                        {
+                            "expression": (
+                                f"SEARCH('{{{metrics.NAMESPACE},{metrics.TOOL_DIMENSION}}} "
+                                f"MetricName=\"{metrics.TOOL_LATENCY}\"', 'p90', 60)"
+                            ),
+                            "label": "",
+                            "id": "by_tool",
+                        }
+                    ],
+                    [metrics.NAMESPACE, metrics.NWS_LATENCY, {"stat": "p90", "label": "NWS (per call)"}],
+                ],
+                0,
+                24,
+                region,
+                stat="p90",
+            ),
         ]
+        if props.waf_web_acl_name is not None:
+            acl = ["WebACL", props.waf_web_acl_name, "Region", region]
+            widgets.append(
+                _widget(
+                    "WAF requests",
+                    [
+                        ["AWS/WAFV2", "AllowedRequests", *acl, "Rule", "ALL", {"label": "allowed"}],
+                        [
+                            "AWS/WAFV2",
+                            "BlockedRequests",
+                            *acl,
+                            "Rule",
+                            "ALL",
+                            {"label": "blocked (all rules)"},
+                        ],
+                        [
+                            "AWS/WAFV2",
+                            "BlockedRequests",
+                            *acl,
+                            "Rule",
+                            RATE_LIMIT_RULE,
+                            {"label": "rate-limited (429)"},
+                        ],
+                    ],
+                    12,
+                    24,
+                    region,
+                )
+            )
         self.dashboard = CloudwatchDashboard(
             self,
             "dashboard",

@@ -35,6 +35,8 @@ class ImageProps:
     force_delete: bool
     #: A prebuilt image to run instead of building one.
     prebuilt_uri: str | None = None
+    #: Customer-managed key for the repository (None: the AWS managed key for ECR).
+    kms_key_arn: str | None = None
 
 
 class ContainerImage(Construct):
@@ -54,7 +56,9 @@ class ContainerImage(Construct):
             name=props.name,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
-            encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS")],
+            encryption_configuration=[
+                EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=props.kms_key_arn)
+            ],
             force_delete=props.force_delete,
         )
         EcrLifecyclePolicy(

@@ -21,19 +21,23 @@ from .config import PROJECT_ROOT, InfraConfig
 from .dashboard import Dashboard, DashboardProps
 from .domain import Domain, DomainProps
 from .endpoints import EndpointsProps, VpcEndpoints
+from .flow_logs import FlowLogs, FlowLogsProps, flow_log_group_name
 from .image import ContainerImage, ImageProps
+from .kms import EncryptionKey, KeyProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
 from .network import Network, NetworkProps
 from .observability import Observability, ObservabilityProps
 from .provider import configure_backend, provider_for
 from .service import McpService, ServiceProps
 from .source_hash import image_source_hash
+from .tracing import TracingProps, server_environment
+from .waf import Waf, WafProps, waf_log_group_name
 
 
 class McpServerStack(ReadableStack):
     """The MCP server on ECS (EC2, arm64) behind an internet-facing ALB, plus the optional features
     InfraConfig turns on (HTTPS and domain, token auth, autoscaling, alarms, dashboard, access logs,
-    VPC endpoints, ECS Exec)."""
+    VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed key, tracing)."""
 
     def __init__(
         self, scope: Construct, id_: str, config: InfraConfig, project_root: Path = PROJECT_ROOT
@@ -44,6 +48,8 @@ class McpServerStack(ReadableStack):
         provider_for(self, config)
         configure_backend(self, config)
         aws = AwsContext.lookup(self)
+        self.kms_key = self._encryption_key(aws)
+        kms_key_arn = self.kms_key.key.arn if self.kms_key else None
 
         public_cidrs, private_cidrs = config.subnet_cidrs
         self.network = Network(
@@ -58,6 +64,19 @@ class McpServerStack(ReadableStack):
                 availability_zones=config.availability_zones,
             ),
         )
+        self.flow_logs: FlowLogs | None = None
+        if config.vpc_flow_logs_enabled:
+            self.flow_logs = FlowLogs(
+                self,
+                "flow_logs",
+                FlowLogsProps(
+                    name=name,
+                    aws=aws,
+                    vpc_id=self.network.vpc.id,
+                    retention_days=config.log_retention_days,
+                    kms_key_arn=kms_key_arn,
+                ),
+            )
         if config.vpc_endpoints_enabled:
             VpcEndpoints(
                 self,
@@ -99,13 +118,18 @@ class McpServerStack(ReadableStack):
                 retention_count=config.image_retention_count,
                 force_delete=config.teardown_deletes_data,
                 prebuilt_uri=config.image_uri,
+                kms_key_arn=kms_key_arn,
             ),
         )
 
         self.observability = Observability(
             self,
             "observability",
-            ObservabilityProps(log_group_name=LOG_GROUP_NAME, log_retention_days=config.log_retention_days),
+            ObservabilityProps(
+                log_group_name=LOG_GROUP_NAME,
+                log_retention_days=config.log_retention_days,
+                kms_key_arn=kms_key_arn,
+            ),
         )
 
         self.domain: Domain | None = None
@@ -159,6 +183,19 @@ class McpServerStack(ReadableStack):
         )
         if self.domain is not None:
             self.domain.alias_to(self.load_balancer.alb)
+        self.waf: Waf | None = None
+        if config.waf_enabled:
+            self.waf = Waf(
+                self,
+                "waf",
+                WafProps(
+                    name=name,
+                    alb_arn=self.load_balancer.alb.arn,
+                    rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                    log_retention_days=config.log_retention_days,
+                    kms_key_arn=kms_key_arn,
+                ),
+            )
 
         self.auth_token: AuthToken | None = None
         if config.auth_required:
@@ -169,6 +206,7 @@ class McpServerStack(ReadableStack):
                     name=name,
                     existing_secret_arn=config.auth_token_secret_arn,
                     version=config.auth_token_version,
+                    kms_key_arn=kms_key_arn,
                 ),
             )
 
@@ -198,11 +236,15 @@ class McpServerStack(ReadableStack):
                 image_build=self.image.build,
                 service_depends_on=[self.load_balancer.listener, self.capacity.cluster_capacity_providers],
                 auth_secret_arn=self.auth_token.secret_arn if self.auth_token else None,
+                auth_secret_kms_key_arn=(
+                    kms_key_arn if self.auth_token and config.auth_token_secret_arn is None else None
+                ),
                 redeploy_triggers=(
                     {"auth_token_version": str(config.auth_token_version)} if self.auth_token else {}
                 ),
                 autoscaled=config.autoscaling_max_task_count is not None,
                 ecs_exec=config.ecs_exec_enabled,
+                tracing=self._tracing(),
             ),
         )
 
@@ -237,6 +279,7 @@ class McpServerStack(ReadableStack):
                     errors_5xx_per_minute=config.alarm_5xx_per_minute,
                     cpu_percent=config.alarm_cpu_percent,
                     memory_percent=config.alarm_memory_percent,
+                    nws_error_rate_percent=config.alarm_nws_error_rate_percent,
                     email=config.alarm_email,
                 ),
             )
@@ -252,10 +295,32 @@ class McpServerStack(ReadableStack):
                     target_group_arn_suffix=target_group.arn_suffix,
                     cluster_name=cluster_name,
                     service_name=service_name,
+                    waf_web_acl_name=self.waf.web_acl.name if self.waf else None,
                 ),
             )
 
         self._outputs()
+
+    def _encryption_key(self, aws: AwsContext) -> EncryptionKey | None:
+        """The stack's customer-managed key, scoped to exactly the resources that will use it."""
+        config = self.config
+        if not config.kms_key_enabled:
+            return None
+        log_groups = [LOG_GROUP_NAME]
+        if config.waf_enabled:
+            log_groups.append(waf_log_group_name(config.name))
+        if config.vpc_flow_logs_enabled:
+            log_groups.append(flow_log_group_name(config.name))
+        services = []
+        if config.auth_required and config.auth_token_secret_arn is None:
+            services.append("secretsmanager")
+        if config.image_uri is None:
+            services.append("ecr")
+        return EncryptionKey(
+            self,
+            "kms",
+            KeyProps(name=config.name, aws=aws, log_group_names=log_groups, via_services=services),
+        )
 
     def _image_repository_arn(self, aws: AwsContext) -> str | None:
         if self.image.repository is not None:
@@ -265,6 +330,14 @@ class McpServerStack(ReadableStack):
             return None
         account, region, repository = ecr
         return f"arn:{aws.partition}:ecr:{region}:{account}:repository/{repository}"
+
+    def _tracing(self) -> TracingProps | None:
+        config = self.config
+        if not config.tracing_enabled:
+            return None
+        return TracingProps(
+            collector_image=config.tracing_collector_image, sample_percent=config.tracing_sample_percent
+        )
 
     def _server_environment(self) -> dict[str, str]:
         """The server's environment contract (server/contract.py), filled from the config."""
@@ -280,6 +353,9 @@ class McpServerStack(ReadableStack):
             environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"
         if config.allowed_origins:
             environment[EnvVar.ALLOWED_ORIGINS] = ",".join(config.allowed_origins)
+        tracing = self._tracing()
+        if tracing is not None:
+            environment.update(server_environment(tracing))
         return environment
 
     def _mcp_url(self) -> str:

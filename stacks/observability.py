@@ -12,6 +12,8 @@ from constructs import Construct
 class ObservabilityProps:
     log_group_name: str
     log_retention_days: int
+    #: Customer-managed key for the log group (None: CloudWatch Logs' own encryption).
+    kms_key_arn: str | None = None
 
 
 class Observability(Construct):
@@ -22,4 +24,5 @@ class Observability(Construct):
             "log_group",
             name=props.log_group_name,
             retention_in_days=props.log_retention_days,
+            kms_key_id=props.kms_key_arn,
         )

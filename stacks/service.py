@@ -36,6 +36,7 @@ from server.contract import HEALTH_PATH, ContainerHealthCheck, EnvVar
 
 from .aws_context import AwsContext
 from .iam import Allow, policy_document, service_trust_policy
+from .tracing import XRAY_ACTIONS, TracingProps, collector_container
 
 CONTAINER_NAME = "mcp-server"
 #: Non-root user the container runs as, whatever the image's default (matches server/Dockerfile).
@@ -71,12 +72,16 @@ class ServiceProps:
     service_depends_on: Sequence[ITerraformDependable] = field(default_factory=tuple)
     #: Secret holding the MCP bearer token, injected as MCP_AUTH_TOKEN (None: no auth).
     auth_secret_arn: str | None = None
+    #: Customer-managed key encrypting that secret (the execution role may decrypt through Secrets Manager).
+    auth_secret_kms_key_arn: str | None = None
     #: Values whose change must roll the tasks even though the task definition is unchanged
     #: (a rotated token: tasks read secrets only when they start).
     redeploy_triggers: Mapping[str, str] = field(default_factory=dict)
     #: Application Auto Scaling owns desired_count once the service starts.
     autoscaled: bool = False
     ecs_exec: bool = False
+    #: An ADOT collector sidecar exporting the server's traces to X-Ray (None: no tracing).
+    tracing: TracingProps | None = None
 
 
 class McpService(Construct):
@@ -118,6 +123,21 @@ class McpService(Construct):
             pull_and_log.append(
                 Allow("ReadAuthToken", ["secretsmanager:GetSecretValue"], [props.auth_secret_arn])
             )
+            if props.auth_secret_kms_key_arn is not None:
+                pull_and_log.append(
+                    Allow(
+                        "DecryptAuthToken",
+                        ["kms:Decrypt"],
+                        [props.auth_secret_kms_key_arn],
+                        [
+                            DataAwsIamPolicyDocumentStatementCondition(
+                                test="StringEquals",
+                                variable="kms:ViaService",
+                                values=[f"secretsmanager.{aws.region}.{aws.dns_suffix}"],
+                            )
+                        ],
+                    )
+                )
         if props.image_repository_arn is not None:
             pull_and_log.insert(
                 1,
@@ -136,14 +156,25 @@ class McpService(Construct):
         )
 
         # The server itself calls only the public NWS API: its role carries no permissions, unless
-        # ECS Exec is on (the exec agent's SSM channels, which have no resource-level scoping).
+        # ECS Exec is on (the exec agent's SSM channels, which have no resource-level scoping) or
+        # tracing is (the collector sends segments to X-Ray; no resource-level scoping either).
         self.task_role = IamRole(
             self,
             "task_role",
             name=f"{name}-task",
-            description="MCP server containers (no AWS permissions unless ECS Exec is enabled).",
+            description="MCP server containers (no AWS permissions unless ECS Exec or tracing is enabled).",
             assume_role_policy=trust.json,
         )
+        if props.tracing is not None:
+            IamRolePolicy(
+                self,
+                "tracing_policy",
+                name="send-traces-to-xray",
+                role=self.task_role.id,
+                policy=policy_document(
+                    self, "tracing_permissions", [Allow("SendTraces", list(XRAY_ACTIONS), ["*"])]
+                ).json,
+            )
         if props.ecs_exec:
             IamRolePolicy(
                 self,
@@ -181,7 +212,7 @@ class McpService(Construct):
             ),
             execution_role_arn=self.execution_role.arn,
             task_role_arn=self.task_role.arn,
-            container_definitions=json.dumps([self._container(props)], sort_keys=True),
+            container_definitions=json.dumps(self._containers(props), sort_keys=True),
             depends_on=[props.image_build] if props.image_build is not None else None,
         )
 
@@ -270,6 +301,20 @@ class McpService(Construct):
             else None,
             depends_on=list(props.service_depends_on),
         )
+
+    @staticmethod
+    def _containers(props: ServiceProps) -> list[dict[str, object]]:
+        containers = [McpService._container(props)]
+        if props.tracing is not None:
+            containers.append(
+                collector_container(
+                    props.tracing,
+                    log_group_name=props.log_group.name,
+                    region=props.aws.region,
+                    user=CONTAINER_USER,
+                )
+            )
+        return containers
 
     @staticmethod
     def _container(props: ServiceProps) -> dict[str, object]:

@@ -1,5 +1,6 @@
 """examples/full-featured.json on emulated AWS: HTTPS with a domain, generated token, autoscaling,
-alarms with email, dashboard, access logs, VPC endpoints, ECS Exec. Deploy, no drift, teardown.
+alarms with email, dashboard, access logs, VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed
+key. Deploy, no drift, teardown.
 """
 
 from __future__ import annotations
@@ -68,9 +69,37 @@ def test_https_listener_alias_alarms_and_scaling_exist(project: Project, outputs
     assert listeners[443]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
     alarms = project.client("cloudwatch").describe_alarms(AlarmNamePrefix="mcp-server-")["MetricAlarms"]
-    assert len(alarms) == 6
+    assert len(alarms) == 7
     targets = project.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(1, 3)]
+
+
+def test_waf_guards_the_load_balancer_and_logs_with_redaction(
+    project: Project, outputs: dict[str, Any]
+) -> None:
+    (alb,) = project.client("elbv2").describe_load_balancers(Names=["mcp-server"])["LoadBalancers"]
+    wafv2 = project.client("wafv2")
+    acl = wafv2.get_web_acl_for_resource(ResourceArn=alb["LoadBalancerArn"])["WebACL"]
+    rate = next(rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"])
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 1000
+    assert rate["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    logging = wafv2.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    assert logging["LogDestinationConfigs"][0].endswith(":log-group:aws-waf-logs-mcp-server")
+
+
+def test_flow_logs_and_encrypted_log_groups_exist(project: Project, outputs: dict[str, Any]) -> None:
+    (flow_log,) = project.client("ec2").describe_flow_logs()["FlowLogs"]
+    assert (flow_log["TrafficType"], flow_log["LogGroupName"]) == ("REJECT", "/aws/vpc/mcp-server/flow-logs")
+    kms = project.client("kms")
+    key_id = kms.describe_key(KeyId="alias/mcp-server")["KeyMetadata"]["KeyId"]
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    groups = project.client("logs").describe_log_groups()["logGroups"]
+    assert {group["logGroupName"]: group["retentionInDays"] for group in groups} == {
+        "/aws/ecs/McpServerAmazonECSStack": 365,
+        "aws-waf-logs-mcp-server": 365,
+        "/aws/vpc/mcp-server/flow-logs": 365,
+    }
+    assert all(group["kmsKeyId"].endswith(key_id) for group in groups)
 
 
 def test_plan_after_deploy_has_no_changes(project: Project, outputs: dict[str, Any]) -> None:

@@ -97,6 +97,10 @@ def test_project_cdktf_json_is_valid() -> None:
         ({"tags": {"aws:reserved": "x"}}, "tags", "not a valid AWS tag key"),
         ({"az_count": 7}, "az_count", "less than or equal to 4"),
         ({"instance_tpye": "c6g.large"}, "instance_tpye", "unknown key"),
+        ({"waf_rate_limit_per_5_minutes": 5}, "waf_rate_limit_per_5_minutes", "greater than or equal to 10"),
+        ({"alarm_nws_error_rate_percent": 0}, "alarm_nws_error_rate_percent", "greater than or equal to 1"),
+        ({"tracing_collector_image": "amazon/aws-otel-collector"}, "tracing_collector_image", "explicit tag"),
+        ({"tracing_sample_percent": 150}, "tracing_sample_percent", "less than or equal to 100"),
     ],
 )
 def test_invalid_configuration_names_the_key(

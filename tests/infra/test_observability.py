@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from server import metrics
 from tests.infra.conftest import Synth
 
 ALARMS = {
@@ -13,6 +14,7 @@ ALARMS = {
     "alarms_cpu_high",
     "alarms_memory_high",
     "alarms_tasks_below_desired",
+    "alarms_nws_error_rate",
 }
 
 
@@ -48,7 +50,17 @@ def test_dashboard_shows_traffic_latency_errors_health_resources_and_tasks(defau
     dashboard = default_synth.resource("aws_cloudwatch_dashboard")
     body = json.loads(dashboard["dashboard_body"])
     titles = [w["properties"]["title"] for w in body["widgets"]]
-    assert titles == ["Requests", "Response time (s)", "Errors", "Targets", "CPU and memory (%)", "Tasks"]
+    assert titles == [
+        "Requests",
+        "Response time (s)",
+        "Errors",
+        "Targets",
+        "CPU and memory (%)",
+        "Tasks",
+        "Cache hit ratio (%)",
+        "NWS error rate (%)",
+        "Tool latency p90 by tool (ms)",
+    ]
     latency = body["widgets"][1]["properties"]["metrics"]
     assert [m[-1]["stat"] for m in latency] == ["p50", "p90", "p99"]
     assert (
@@ -88,3 +100,59 @@ def test_only_elb_log_delivery_may_write_and_only_under_the_prefix(full_synth: S
         assert statements[sid]["actions"] == ["s3:PutObject"]
         (resource,) = statements[sid]["resources"]
         assert "/alb/AWSLogs/${data.aws_caller_identity.caller.account_id}/*" in resource
+
+
+def test_nws_error_rate_alarm_reads_the_servers_embedded_metrics(default_synth: Synth) -> None:
+    alarm = default_synth.resources("aws_cloudwatch_metric_alarm")["alarms_nws_error_rate"]
+    assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 20)
+    assert alarm["treat_missing_data"] == "notBreaching"
+    queries = {q["id"]: q for q in alarm["metric_query"]}
+    for query_id, name in (("requests", metrics.NWS_REQUESTS), ("failed", metrics.NWS_ERRORS)):
+        metric = queries[query_id]["metric"]
+        assert (metric["namespace"], metric["metric_name"], metric["stat"]) == (
+            metrics.NAMESPACE,
+            name,
+            "Sum",
+        )
+        assert metric["period"] == 300
+    rate = queries["error_rate"]
+    assert rate["return_data"] is True
+    # A handful of requests is not a rate: below 10 requests in the window the alarm stays quiet.
+    assert rate["expression"] == "IF(requests >= 10, 100 * FILL(failed, 0) / requests, 0)"
+
+
+def test_nws_error_rate_threshold_follows_the_configuration(synthesize) -> None:
+    synth = synthesize(alarm_nws_error_rate_percent=5)
+    assert synth.resources("aws_cloudwatch_metric_alarm")["alarms_nws_error_rate"]["threshold"] == 5
+
+
+def _widgets(synth: Synth) -> dict[str, dict]:
+    body = json.loads(synth.resource("aws_cloudwatch_dashboard")["dashboard_body"])
+    return {w["properties"]["title"]: w["properties"] for w in body["widgets"]}
+
+
+def test_dashboard_shows_cache_hit_ratio_nws_error_rate_and_latency_by_tool(default_synth: Synth) -> None:
+    widgets = _widgets(default_synth)
+    ratio, *hidden = widgets["Cache hit ratio (%)"]["metrics"]
+    assert ratio[0]["expression"] == "100 * FILL(m0, 0) / (FILL(m0, 0) + FILL(m1, 0) + FILL(m2, 0))"
+    assert [m[:2] for m in hidden] == [
+        [metrics.NAMESPACE, name] for name in ("CacheHits", "CacheMisses", "CacheStale")
+    ]
+    assert all(m[2]["visible"] is False and m[2]["stat"] == "Sum" for m in hidden)
+    errors, *hidden = widgets["NWS error rate (%)"]["metrics"]
+    assert errors[0]["expression"] == "100 * FILL(m0, 0) / (FILL(m1, 0))"
+    assert [m[1] for m in hidden] == ["NwsErrors", "NwsRequests"]
+    by_tool = widgets["Tool latency p90 by tool (ms)"]["metrics"][0][0]["expression"]
+    assert by_tool == "SEARCH('{MCPWeatherServer,tool} MetricName=\"ToolLatency\"', 'p90', 60)"
+    assert "WAF requests" not in widgets
+
+
+def test_dashboard_shows_waf_allowed_blocked_and_rate_limited_requests(full_synth: Synth) -> None:
+    waf = _widgets(full_synth)["WAF requests"]["metrics"]
+    acl = ["WebACL", "${aws_wafv2_web_acl.waf_web_acl.name}", "Region", "${data.aws_region.region.name}"]
+    assert [m[:-1] for m in waf] == [
+        ["AWS/WAFV2", "AllowedRequests", *acl, "Rule", "ALL"],
+        ["AWS/WAFV2", "BlockedRequests", *acl, "Rule", "ALL"],
+        ["AWS/WAFV2", "BlockedRequests", *acl, "Rule", "rate-limit-per-ip"],
+    ]
+    assert waf[2][-1]["label"] == "rate-limited (429)"

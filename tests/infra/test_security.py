@@ -95,7 +95,9 @@ def test_every_bucket_is_private_encrypted_versioned_and_tls_only(
                 assert any(s.get("sid") == "DenyNonTlsAccess" for s in document["statement"]), name
 
 
-def test_container_runs_as_non_root(synth: Synth) -> None:
-    (definition,) = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
-    assert not definition["user"].startswith("0")
-    assert definition.get("privileged") is not True
+def test_containers_run_as_non_root(synth: Synth) -> None:
+    definitions = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    assert definitions
+    for definition in definitions:
+        assert not definition["user"].startswith("0"), definition["name"]
+        assert definition.get("privileged") is not True, definition["name"]
