@@ -20,7 +20,7 @@ from bench.processes import Terminated, sigterm_raises
 from bench.report import RunInfo, render
 from bench.results import RunResults, Scenario, combine_repeats
 from bench.runner import ScenarioSpec, run_scenario
-from bench.services import REPO_ROOT, FakeNwsProcess, Mode
+from bench.services import REPO_ROOT, FakeNwsProcess, Mode, OtlpSinkProcess, Tracing
 from bench.synth import measure_synth
 from bench.targets import evaluate
 from bench.workloads import WEATHER_WORKLOADS, Workload
@@ -120,6 +120,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="sdk",
         help="MCP client library of the load generator (default: the official SDK, the cheaper one)",
     )
+    parser.add_argument(
+        "--tracing-sample-percent",
+        type=float,
+        metavar="PERCENT",
+        help="turn the server's tracing on, recording this share of calls (0-100) and exporting to a"
+        " stand-in collector on loopback (bench/otlp_sink.py); default: tracing off, as shipped",
+    )
     parser.add_argument("--synth-repeats", type=int, default=2, help="runs of each synth (default 2)")
     parser.add_argument("--seed", type=int, default=6, help="seed of the cold workload's coordinates")
     parser.add_argument(
@@ -135,6 +142,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if any(level < 1 for level in args.sweep):
         parser.error("--sweep values must be at least 1")
+    if args.tracing_sample_percent is not None and not 0 <= args.tracing_sample_percent <= 100:
+        parser.error("--tracing-sample-percent must be between 0 and 100")
     return args
 
 
@@ -191,15 +200,19 @@ def run(args: argparse.Namespace, workdir: Path) -> RunResults:
     specs = plan_specs(args)
     if specs:
         fake = FakeNwsProcess(workdir, args.latency_ms)
+        sink = OtlpSinkProcess(workdir) if args.tracing_sample_percent is not None else None
+        tracing = Tracing(sink.base_url, args.tracing_sample_percent) if sink is not None else None
         try:
             for spec in specs:
-                scenario = run_scenario(spec, fake, workdir)
+                scenario = run_scenario(spec, fake, workdir, tracing)
                 results.scenarios.append(scenario)
                 print(describe(scenario), flush=True)
                 if scenario.errors:
                     print(f"        errors: {scenario.error_samples}", flush=True)
         finally:
             fake.stop()
+            if sink is not None:
+                sink.stop()
         results.scenarios = combine_repeats(results.scenarios)
     if "synth" in args.parts:
         results.synth = measure_synth(REPO_ROOT, args.synth_repeats)
@@ -232,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=args.workers,
         client=args.client,
         target_clients=args.clients,
+        tracing_sample_percent=args.tracing_sample_percent,
         wall_seconds=time.perf_counter() - started,
     )
     commentary = COMMENTARY.read_text() if COMMENTARY.exists() else ""

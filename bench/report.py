@@ -28,6 +28,17 @@ class RunInfo:
     client: str
     target_clients: int
     wall_seconds: float
+    #: Share of calls traced and exported (None: tracing off, as shipped).
+    tracing_sample_percent: float | None = None
+
+
+def _tracing(info: RunInfo) -> str:
+    if info.tracing_sample_percent is None:
+        return "tracing off"
+    return (
+        f"tracing on ({info.tracing_sample_percent:g}% of calls recorded, exported over OTLP/HTTP to"
+        " a stand-in collector)"
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -306,9 +317,9 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         f" Linux {machine.kernel}",
         f"- Python {info.python}; {versions}",
         f"- Setup: fake NWS with {info.latency_ms:g} ms per request; server with {info.workers} uvicorn"
-        f" worker(s), LOG_LEVEL=INFO; load from {info.client!r} MCP clients (one session and one"
-        " connection each; see bench/loadgen.py) in one separate process; a fresh server for every"
-        " scenario.",
+        f" worker(s), LOG_LEVEL=INFO, {_tracing(info)}; load from {info.client!r} MCP clients (one"
+        " session and one connection each; see bench/loadgen.py) in one separate process; a fresh"
+        " server for every scenario.",
         f"- Background load: processes outside the benchmark used {results.background_share():.1%} of the"
         " machine's CPU during the measured phases (see the CPU table).",
         "",

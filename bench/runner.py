@@ -13,7 +13,7 @@ from bench import procfs
 from bench.loadgen import GO, READY, ClientKind, LoadResult
 from bench.processes import ManagedProcess, read_line
 from bench.results import CpuUsage, Memory, Scenario
-from bench.services import REPO_ROOT, WARMED_MODES, FakeNwsProcess, Mode, ServerProcess
+from bench.services import REPO_ROOT, WARMED_MODES, FakeNwsProcess, Mode, ServerProcess, Tracing
 from bench.stats import summarize_latencies
 from bench.workloads import Workload, build_plan, distinct_areas, distinct_grids, distinct_points
 
@@ -121,13 +121,20 @@ def _drive(
     return result, cpu
 
 
-def run_scenario(spec: ScenarioSpec, fake: FakeNwsProcess, workdir: Path) -> Scenario:
+def run_scenario(
+    spec: ScenarioSpec, fake: FakeNwsProcess, workdir: Path, tracing: Tracing | None = None
+) -> Scenario:
     """Fresh server (empty cache), plan, load, measurements; the server is stopped afterwards."""
     plan = build_plan(spec.workload, spec.calls, seed=spec.seed)
     plan_path = workdir / f"plan-{spec.label}.json"
     plan_path.write_text(json.dumps([call.to_json() for call in plan]))
     server = ServerProcess(
-        workdir, mode=spec.mode, workers=spec.workers, nws_url=fake.base_url, label=spec.label
+        workdir,
+        mode=spec.mode,
+        workers=spec.workers,
+        nws_url=fake.base_url,
+        label=spec.label,
+        tracing=tracing,
     )
     try:
         result, cpu = _drive(spec, plan_path, server, fake, workdir)

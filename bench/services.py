@@ -30,7 +30,8 @@ def _clean_environment() -> dict[str, str]:
     return {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MCP_", "NWS_", "FASTMCP_")) and key not in (EnvVar.LOG_LEVEL, "PYTHONPATH")
+        if not key.startswith(("MCP_", "NWS_", "FASTMCP_", "OTEL_"))
+        and key not in (EnvVar.LOG_LEVEL, "PYTHONPATH")
     }
 
 
@@ -109,10 +110,59 @@ class FakeNwsProcess:
         self.process.stop()
 
 
+class OtlpSinkProcess:
+    """`python -m bench.otlp_sink`: where a traced server exports its spans (see that module)."""
+
+    def __init__(self, workdir: Path) -> None:
+        port = free_port()
+        self.base_url = f"http://{LOOPBACK}:{port}"
+        self.process = ManagedProcess(
+            "OTLP sink",
+            [sys.executable, "-m", "bench.otlp_sink", "--port", str(port)],
+            env=_clean_environment(),
+            cwd=REPO_ROOT,
+            log_path=workdir / "otlp_sink.log",
+        )
+        try:
+            wait_until_healthy(self.process, f"{self.base_url}/health")
+        except BaseException:
+            self.process.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop the sink."""
+        self.process.stop()
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """Traces on: export to this OTLP/HTTP endpoint, recording this share of calls."""
+
+    endpoint: str
+    sample_percent: float
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment for it, as the stack sets it with tracing_enabled."""
+        return {
+            EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT: self.endpoint,
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": f"{self.sample_percent / 100:g}",
+        }
+
+
 class ServerProcess:
     """The MCP server under test: `python -m server`, or the echo floor with the same configuration."""
 
-    def __init__(self, workdir: Path, *, mode: Mode, workers: int, nws_url: str, label: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        mode: Mode,
+        workers: int,
+        nws_url: str,
+        label: str,
+        tracing: Tracing | None = None,
+    ) -> None:
         port = free_port()
         self.base_url = f"http://{LOOPBACK}:{port}"
         self.mcp_url = self.base_url + MCP_PATH
@@ -128,6 +178,8 @@ class ServerProcess:
                 EnvVar.NWS_CACHE_ENABLED: "false" if mode == "baseline" else "true",
             }
         )
+        if tracing is not None:
+            env.update(tracing.environment())
         module = _FLOOR_MODULE if mode == "floor" else "server"
         self.process = ManagedProcess(
             f"server ({label})",

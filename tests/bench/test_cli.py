@@ -58,6 +58,7 @@ def test_parts_and_workloads_narrow_the_run() -> None:
         ["--clients", "0"],
         ["--sweep", "0"],
         ["--calls", "0"],
+        ["--tracing-sample-percent", "150"],
     ],
 )
 def test_nonsense_is_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,3 +66,16 @@ def test_nonsense_is_refused(argv: list[str], capsys: pytest.CaptureFixture[str]
         parse_args(argv)
     assert exit_info.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_tracing_is_off_unless_asked_and_then_exports_to_a_stand_in_collector() -> None:
+    from bench.services import Tracing
+
+    assert parse_args([]).tracing_sample_percent is None
+    assert parse_args(["--tracing-sample-percent", "5"]).tracing_sample_percent == 5
+    environment = Tracing("http://127.0.0.1:4318", 5).environment()
+    assert environment == {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.05",
+    }

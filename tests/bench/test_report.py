@@ -49,6 +49,7 @@ def test_report_holds_machine_command_targets_and_every_scenario(good_run: RunRe
     assert "| `hot` | baseline | 3000 | 100 |" in text
     assert "Cache-hit calls reach **94.7%** of the floor's calls/s" in text
     assert "processes outside the benchmark used 2.8% of the machine's CPU" in text
+    assert "LOG_LEVEL=INFO, tracing off;" in text
     assert "| `hot` | warm | 3000 | 3158 |" in text
     assert "| echo tool (floor) | 1 | 3333 | - |" in text
     assert "**+5%**" in text  # synth overhead
@@ -78,3 +79,10 @@ def test_every_concurrency_level_gets_its_table_and_the_speedups_side_by_side(
     assert "|  | 100 clients | 10 clients |" in text
     assert "| `hot` | 30.0x | 33.3x |" in text
     assert "| `cold` | 2.4x | - |" in text
+
+
+def test_a_traced_run_says_so_in_its_setup(good_run: RunResults) -> None:
+    from dataclasses import replace
+
+    text = render(good_run, replace(INFO, tracing_sample_percent=100), ["hot"], "")
+    assert "tracing on (100% of calls recorded, exported over OTLP/HTTP to a stand-in collector)" in text
