@@ -20,6 +20,10 @@ harness, and never in the stacks: the product must not hide a diff (no ignore_ch
 5. Application Auto Scaling has no ListTagsForResource/TagResource/UntagResource in moto; the
    provider reads tags after every create (default tags), gets a 500 and retries forever. The
    launcher keeps the tags of registered targets and answers those three calls.
+6. KMS EnableKeyRotation ignores RotationPeriodInDays and GetKeyRotationStatus leaves it out, so
+   the provider reads 0 and every re-plan wants to set the key's rotation period again. The
+   launcher keeps the period (AWS's default 365 when none is given) and returns it while rotation
+   is on, as AWS does.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.responses.launch_templates import LaunchTemplates
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam import policy_conditions
+from moto.kms.responses import KmsResponse
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.s3.models import FakeBucket
 from moto.server import main as moto_main
@@ -162,6 +167,32 @@ def _patch_autoscaling_tags() -> None:
     ApplicationAutoScalingResponse.untag_resource = untag_resource  # type: ignore[attr-defined]
 
 
+#: AWS's rotation period when EnableKeyRotation names none.
+_DEFAULT_ROTATION_DAYS = 365
+
+
+def _patch_key_rotation_period() -> None:
+    periods: dict[str, int] = {}
+    enable, status = KmsResponse.enable_key_rotation, KmsResponse.get_key_rotation_status
+
+    def key_arn(self: KmsResponse) -> str:
+        return self.kms_backend.describe_key(self._get_param("KeyId")).arn
+
+    def enable_key_rotation(self: KmsResponse) -> str:
+        response = enable(self)
+        periods[key_arn(self)] = self._get_param("RotationPeriodInDays") or _DEFAULT_ROTATION_DAYS
+        return response
+
+    def get_key_rotation_status(self: KmsResponse) -> str:
+        answer = json.loads(status(self))
+        if answer.get("KeyRotationEnabled"):
+            answer["RotationPeriodInDays"] = periods.get(key_arn(self), _DEFAULT_ROTATION_DAYS)
+        return json.dumps(answer)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation  # type: ignore[method-assign]
+    KmsResponse.get_key_rotation_status = get_key_rotation_status  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -173,6 +204,7 @@ def main() -> None:
     _patch_referenced_rule_description()
     _patch_bucket_policy_conditions()
     _patch_autoscaling_tags()
+    _patch_key_rotation_period()
     tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
     # Loopback only, always.
     moto_main(["-H", "127.0.0.1", "-p", str(args.port), *tls])

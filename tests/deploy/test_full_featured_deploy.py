@@ -89,7 +89,8 @@ def test_waf_guards_the_load_balancer_and_logs_with_redaction(
 
 def test_flow_logs_and_encrypted_log_groups_exist(project: Project, outputs: dict[str, Any]) -> None:
     (flow_log,) = project.client("ec2").describe_flow_logs()["FlowLogs"]
-    assert (flow_log["TrafficType"], flow_log["LogGroupName"]) == ("REJECT", "/aws/vpc/mcp-server/flow-logs")
+    assert flow_log["TrafficType"] == "REJECT"
+    assert flow_log["LogDestination"].endswith(":log-group:/aws/vpc/mcp-server/flow-logs")
     kms = project.client("kms")
     key_id = kms.describe_key(KeyId="alias/mcp-server")["KeyMetadata"]["KeyId"]
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
