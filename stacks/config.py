@@ -361,12 +361,6 @@ class InfraConfig(BaseSettings):
     alarm_memory_percent: int = Field(
         80, ge=10, le=100, description="Service memory utilization alarm threshold."
     )
-    dashboard_enabled: bool = Field(True, description="A CloudWatch dashboard for the service.")
-    alb_access_logs_enabled: bool = Field(
-        False, description="ALB access logs to an encrypted, private S3 bucket with expiry."
-    )
-    alb_access_logs_retention_days: int = Field(90, ge=1, le=3650, description="Days access logs are kept.")
-
     alarm_nws_error_rate_percent: int = Field(
         20,
         ge=1,
@@ -374,6 +368,12 @@ class InfraConfig(BaseSettings):
         description="Share of NWS requests failing (5xx, 429, timeouts) over 5 minutes that raises an "
         "alarm; from the server's embedded metrics.",
     )
+    dashboard_enabled: bool = Field(True, description="A CloudWatch dashboard for the service.")
+    alb_access_logs_enabled: bool = Field(
+        False, description="ALB access logs to an encrypted, private S3 bucket with expiry."
+    )
+    alb_access_logs_retention_days: int = Field(90, ge=1, le=3650, description="Days access logs are kept.")
+
     tracing_enabled: bool = Field(
         False,
         description="OpenTelemetry traces to AWS X-Ray: an AWS Distro for OpenTelemetry collector "
