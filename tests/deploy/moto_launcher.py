@@ -43,8 +43,8 @@ from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.responses.launch_templates import LaunchTemplates
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam import policy_conditions
-from moto.kms.responses import KmsResponse
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
+from moto.kms.responses import KmsResponse
 from moto.s3.models import FakeBucket
 from moto.server import main as moto_main
 
