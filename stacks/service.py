@@ -162,7 +162,7 @@ class McpService(Construct):
             self,
             "task_role",
             name=f"{name}-task",
-            description="MCP server containers (no AWS permissions unless ECS Exec or tracing is enabled).",
+            description="MCP server containers (no AWS permissions unless ECS Exec is enabled).",
             assume_role_policy=trust.json,
         )
         if props.tracing is not None:

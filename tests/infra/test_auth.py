@@ -12,7 +12,9 @@ EXISTING = "arn:aws:secretsmanager:us-east-1:123456789012:secret:team/mcp-token-
 
 
 def container(synth: Synth) -> dict[str, Any]:
-    (definition,) = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    definitions = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    # The server's container (with tracing_enabled the task also runs a collector sidecar).
+    (definition,) = [d for d in definitions if d["name"] == "mcp-server"]
     return definition
 
 

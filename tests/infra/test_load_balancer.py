@@ -82,7 +82,8 @@ def test_server_keeps_idle_connections_longer_than_the_load_balancer(
 ) -> None:
     synth: Synth = request.getfixturevalue(synth_name)
     idle_timeout = synth.resource("aws_lb")["idle_timeout"]
-    (container,) = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    definitions = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    (container,) = [d for d in definitions if d["name"] == "mcp-server"]
     environment = {e["name"]: e["value"] for e in container["environment"]}
 
     # The server reads what the stack wrote; its keep-alive must outlast the ALB's idle timeout,

@@ -51,5 +51,6 @@ def test_ecs_exec_adds_only_the_ssm_channel_permissions(full_synth: Synth) -> No
     ]
     policy = full_synth.resources("aws_iam_role_policy")["service_exec_policy"]
     assert policy["role"] == "${aws_iam_role.service_task_role.id}"
-    (definition,) = json.loads(full_synth.resource("aws_ecs_task_definition")["container_definitions"])
+    definitions = json.loads(full_synth.resource("aws_ecs_task_definition")["container_definitions"])
+    (definition,) = [d for d in definitions if d["name"] == "mcp-server"]
     assert definition["readonlyRootFilesystem"] is False  # the exec agent writes into the container
