@@ -142,7 +142,7 @@ class Dashboard(Construct):
                         {
                             "expression": (
                                 f"SEARCH('{{{metrics.NAMESPACE},{metrics.TOOL_DIMENSION}}} "
-                                f"MetricName=\"{metrics.TOOL_LATENCY}\"', 'p90', 60)"
+                                f"MetricName={metrics.TOOL_LATENCY}', 'p90', 60)"
                             ),
                             "label": "",
                             "id": "by_tool",

@@ -143,7 +143,8 @@ def test_dashboard_shows_cache_hit_ratio_nws_error_rate_and_latency_by_tool(defa
     assert errors[0]["expression"] == "100 * FILL(m0, 0) / (FILL(m1, 0))"
     assert [m[1] for m in hidden] == ["NwsErrors", "NwsRequests"]
     by_tool = widgets["Tool latency p90 by tool (ms)"]["metrics"][0][0]["expression"]
-    assert by_tool == "SEARCH('{MCPWeatherServer,tool} MetricName=\"ToolLatency\"', 'p90', 60)"
+    # The {namespace,tool} schema leaves out NwsLatency; the unquoted name matches ToolLatency's tokens.
+    assert by_tool == "SEARCH('{MCPWeatherServer,tool} MetricName=ToolLatency', 'p90', 60)"
     assert "WAF requests" not in widgets
 
 
