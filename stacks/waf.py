@@ -9,6 +9,7 @@ Authorization and Cookie headers redacted: bearer tokens never reach a log.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -45,6 +46,7 @@ MANAGED_RULE_GROUPS = (
 #: Headers whose values never reach the WAF logs.
 REDACTED_HEADERS = ("authorization", "cookie")
 _TOO_MANY_REQUESTS = "too-many-requests"
+_TOO_MANY_REQUESTS_MESSAGE = "Too many requests from this address. Try again in a few minutes."
 
 
 def waf_log_group_name(name: str) -> str:
@@ -115,7 +117,8 @@ class Waf(Construct):
                 Wafv2WebAclCustomResponseBody(
                     key=_TOO_MANY_REQUESTS,
                     content_type="APPLICATION_JSON",
-                    content='{"error": "Too many requests from this address. Try again in a few minutes."}',
+                    # Compact, as Terraform's jsonencode writes it (the HCL export turns it into one).
+                    content=json.dumps({"error": _TOO_MANY_REQUESTS_MESSAGE}, separators=(",", ":")),
                 )
             ],
             rule=rules,

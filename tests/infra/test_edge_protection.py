@@ -33,6 +33,8 @@ def test_web_acl_rate_limits_each_client_ip_with_429_before_the_managed_rules(fu
     (body,) = acl["custom_response_body"]
     assert body["key"] == response["custom_response_body_key"]
     assert "Too many requests" in json.loads(body["content"])["error"]
+    # Written as Terraform's jsonencode writes it, so the HCL export plans the same string.
+    assert body["content"] == json.dumps(json.loads(body["content"]), separators=(",", ":"))
     managed = {
         rule["statement"]["managed_rule_group_statement"]["name"]: rule
         for rule in rules[1:]
