@@ -52,7 +52,7 @@ def main(app_factory: str = APP_FACTORY) -> int:
         if settings.workers > 1 and settings.cache_enabled and not settings.shared_cache_dir:
             # Inherited by every worker (their settings are read from the environment again).
             os.environ[EnvVar.NWS_SHARED_CACHE_DIR] = stack.enter_context(process_group_directory())
-        _serve(app_factory, settings, auth="bearer" if token else "off")
+        _serve(app_factory, settings, auth=settings.effective_auth_mode)
     return 0
 
 

@@ -12,13 +12,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastmcp import FastMCP
+from fastmcp.server.auth import AuthProvider
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from server import __version__
 from server.auth import StaticBearerToken
 from server.call_log import ToolCallLogger
-from server.contract import MCP_PATH
+from server.contract import MCP_PATH, normalize_origin
 from server.draining import DrainOnSigterm
 from server.logs import configure_logging
 from server.middleware import EdgeRoutes, OriginGuard
@@ -47,19 +48,30 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
         async with open_nws_client(settings, clock=clock) as client:
             yield {NWS_CLIENT_KEY: client}
 
-    token = settings.auth_token.get_secret_value() if settings.auth_token else None
     mcp = FastMCP(
         name="weather",
         instructions=INSTRUCTIONS,
         version=__version__,
         lifespan=lifespan,
-        auth=StaticBearerToken(token) if token else None,
+        auth=auth_provider(settings),
         # First is outermost: shed calls are logged too.
         middleware=[ToolCallLogger(), CallShedder(settings.max_concurrent_calls), ArgumentErrors()],
         mask_error_details=True,
     )
     register_tools(mcp)
     return mcp
+
+
+def auth_provider(settings: ServerSettings) -> AuthProvider | None:
+    """What guards /mcp: nothing, the shared bearer token, or the OAuth 2.1 resource server."""
+    mode = settings.effective_auth_mode
+    if mode == "token" and settings.auth_token is not None:
+        return StaticBearerToken(settings.auth_token.get_secret_value())
+    if mode == "oauth":
+        from server.oauth import oauth_provider  # discovery and the store only in oauth mode
+
+        return oauth_provider(settings)
+    return None
 
 
 def create_app(settings: ServerSettings | None = None) -> ASGIApp:
@@ -98,6 +110,11 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
             allow_headers=["*"],
             expose_headers=["Mcp-Session-Id", "WWW-Authenticate"],
         )
-    guarded = OriginGuard(mcp_app, settings.allowed_origins, allow_loopback=settings.binds_loopback)
+    allowed = settings.allowed_origins
+    if settings.effective_auth_mode == "oauth" and settings.public_url:
+        # The consent form posts back from the server's own pages.
+        allowed = (*allowed, normalize_origin(settings.public_url) or settings.public_url)
+    guarded = OriginGuard(mcp_app, allowed, allow_loopback=settings.binds_loopback)
     shed = HttpShedder(guarded, settings.max_concurrent_calls * HTTP_HEADROOM)
-    return DrainOnSigterm(EdgeRoutes(shed), settings.shutdown_drain_seconds)
+    edge = EdgeRoutes(shed, resource_metadata_alias=settings.effective_auth_mode == "oauth")
+    return DrainOnSigterm(edge, settings.shutdown_drain_seconds)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastmcp.exceptions import ToolError
+from fastmcp.server.dependencies import get_access_token
 from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 
@@ -91,6 +92,9 @@ class ToolCallLogger(ToolCallMiddleware):
             _current_call.reset(token)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             cache = record.summary()
+            # The signed-in person (OAuth mode): their subject, never their token.
+            access = get_access_token()
+            person = {"subject": access.subject} if access is not None and access.subject else {}
             self._log.info(
                 "tool_call",
                 duration_ms=duration_ms,
@@ -108,4 +112,5 @@ class ToolCallLogger(ToolCallMiddleware):
                     upstream_statuses=record.upstream_statuses,
                     upstream_ms=record.upstream_ms,
                 ),
+                **person,
             )

@@ -58,6 +58,17 @@ class EnvVar:
     PORT: Final = "MCP_PORT"
     WORKERS: Final = "MCP_WORKERS"
     AUTH_TOKEN: Final = "MCP_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
+    # Authorization mode and the OAuth 2.1 resource server (see server/oauth.py).
+    AUTH_MODE: Final = "MCP_AUTH_MODE"
+    PUBLIC_URL: Final = "MCP_PUBLIC_URL"
+    OIDC_CONFIG_URL: Final = "MCP_OIDC_CONFIG_URL"
+    OIDC_CLIENT_ID: Final = "MCP_OIDC_CLIENT_ID"
+    OIDC_CLIENT_SECRET: Final = "MCP_OIDC_CLIENT_SECRET"  # noqa: S105
+    OAUTH_STORE: Final = "MCP_OAUTH_STORE"
+    OAUTH_JWT_SIGNING_KEY: Final = "MCP_OAUTH_JWT_SIGNING_KEY"
+    OAUTH_STORAGE_KEY: Final = "MCP_OAUTH_STORAGE_KEY"
+    OAUTH_REDIRECT_URIS: Final = "MCP_OAUTH_REDIRECT_URIS"
+    OAUTH_REQUIRED_SCOPES: Final = "MCP_OAUTH_REQUIRED_SCOPES"
     ALLOWED_ORIGINS: Final = "MCP_ALLOWED_ORIGINS"
     NWS_API_BASE_URL: Final = "NWS_API_BASE_URL"
     NWS_USER_AGENT: Final = "NWS_USER_AGENT"
@@ -100,6 +111,22 @@ class ContainerHealthCheck:
     #: The probe gives up a second before the runtime would kill it, so it reports why.
     PROBE_TIMEOUT_SECONDS: Final = TIMEOUT_SECONDS - 1
 
+
+#: Where the upstream identity provider (Cognito) sends the browser back after sign-in: FastMCP's
+#: OAuth callback on the server's own public URL. The Cognito app client registers exactly this.
+OAUTH_CALLBACK_PATH: Final = "/auth/callback"
+
+#: Redirect URIs MCP clients may register when none are configured: Claude (web and Desktop),
+#: ChatGPT, VS Code, and loopback clients (Claude Code, MCP Inspector, mcp-remote). `*` matches
+#: any port (or path part).
+DEFAULT_OAUTH_REDIRECT_URIS: Final = (
+    "https://claude.ai/api/mcp/auth_callback",
+    "https://claude.com/api/mcp/auth_callback",
+    "https://chatgpt.com/connector_platform_oauth_redirect",
+    "https://vscode.dev/redirect",
+    "http://127.0.0.1:*",
+    "http://localhost:*",
+)
 
 #: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
 #: is set above this so ECS does not SIGKILL a draining server.

@@ -38,11 +38,21 @@ async def _send_json(send: Send, status: int, body: dict[str, object], *, head: 
     await send({"type": "http.response.body", "body": b"" if head else payload})
 
 
-class EdgeRoutes:
-    """Answers /health itself and serves `MCP_PATH/` as `MCP_PATH` (no redirect), then delegates."""
+#: Protected Resource Metadata (RFC 9728): FastMCP serves it path-suffixed for the MCP endpoint;
+#: clients that look for it at the root (older drafts, some connectors) get the same document.
+PROTECTED_RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class EdgeRoutes:
+    """Answers /health itself and serves `MCP_PATH/` as `MCP_PATH` (no redirect), then delegates.
+
+    With `resource_metadata_alias`, the root Protected Resource Metadata path answers with the
+    document of `MCP_PATH` (this server protects exactly one resource).
+    """
+
+    def __init__(self, app: ASGIApp, *, resource_metadata_alias: bool = False) -> None:
         self.app = app
+        self._alias = resource_metadata_alias
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
@@ -55,6 +65,9 @@ class EdgeRoutes:
                 # Starlette would answer 307 with an absolute http:// Location, which behind a
                 # TLS-terminating load balancer sends clients to plain http. Serve it instead.
                 scope = {**scope, "path": MCP_PATH, "raw_path": MCP_PATH.encode()}
+            elif self._alias and path == PROTECTED_RESOURCE_METADATA_PATH:
+                target = PROTECTED_RESOURCE_METADATA_PATH + MCP_PATH
+                scope = {**scope, "path": target, "raw_path": target.encode()}
         await self.app(scope, receive, send)
 
     @staticmethod

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -17,6 +18,7 @@ from server import __version__
 from server.contract import (
     CONTAINER_PORT,
     DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
+    DEFAULT_OAUTH_REDIRECT_URIS,
     MAX_LB_IDLE_TIMEOUT_SECONDS,
     SHUTDOWN_GRACE_SECONDS,
     EnvVar,
@@ -37,6 +39,16 @@ TOOL_TIMEOUT_SECONDS: Final = float(SHUTDOWN_GRACE_SECONDS)
 #: get_forecast makes up to two upstream requests in a row (point, then forecast), each within one
 #: retry budget; both budgets together stay under the tool timeout.
 UPSTREAM_REQUESTS_PER_CALL: Final = 2
+
+AuthMode = Literal["none", "token", "oauth"]
+
+#: Shortest accepted token-signing or storage-encryption key (the stack generates 64 characters).
+MIN_OAUTH_KEY_LENGTH: Final = 32
+#: Variables whose values never appear in an error message or a log line.
+SECRET_VARIABLES: Final = frozenset(
+    {EnvVar.AUTH_TOKEN, EnvVar.OIDC_CLIENT_SECRET, EnvVar.OAUTH_JWT_SIGNING_KEY, EnvVar.OAUTH_STORAGE_KEY}
+)
+_DYNAMODB_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 
 # RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
@@ -59,6 +71,22 @@ class ServerSettings(BaseSettings):
     port: int = Field(CONTAINER_PORT, ge=1, le=65535, validation_alias=EnvVar.PORT)
     workers: int = Field(1, ge=1, le=64, validation_alias=EnvVar.WORKERS)
     auth_token: SecretStr | None = Field(None, validation_alias=EnvVar.AUTH_TOKEN)
+    auth_mode: AuthMode | None = Field(
+        None, validation_alias=EnvVar.AUTH_MODE, description="Unset: token when MCP_AUTH_TOKEN is set."
+    )
+    public_url: str | None = Field(None, validation_alias=EnvVar.PUBLIC_URL)
+    oidc_config_url: str | None = Field(None, validation_alias=EnvVar.OIDC_CONFIG_URL)
+    oidc_client_id: str | None = Field(None, validation_alias=EnvVar.OIDC_CLIENT_ID)
+    oidc_client_secret: SecretStr | None = Field(None, validation_alias=EnvVar.OIDC_CLIENT_SECRET)
+    oauth_store: str = Field("memory", validation_alias=EnvVar.OAUTH_STORE)
+    oauth_jwt_signing_key: SecretStr | None = Field(None, validation_alias=EnvVar.OAUTH_JWT_SIGNING_KEY)
+    oauth_storage_key: SecretStr | None = Field(None, validation_alias=EnvVar.OAUTH_STORAGE_KEY)
+    oauth_redirect_uris: Annotated[tuple[str, ...], NoDecode] = Field(
+        DEFAULT_OAUTH_REDIRECT_URIS, validation_alias=EnvVar.OAUTH_REDIRECT_URIS
+    )
+    oauth_required_scopes: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("openid",), validation_alias=EnvVar.OAUTH_REQUIRED_SCOPES
+    )
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias=EnvVar.ALLOWED_ORIGINS)
     nws_api_base_url: str = Field("https://api.weather.gov", validation_alias=EnvVar.NWS_API_BASE_URL)
     nws_user_agent: str = Field(DEFAULT_USER_AGENT, validation_alias=EnvVar.NWS_USER_AGENT)
@@ -165,6 +193,94 @@ class ServerSettings(BaseSettings):
             raise ValueError(f"is too short to be a secret: use at least {_MIN_TOKEN_LENGTH} characters")
         return value
 
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _mode_or_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value or None
+        return value
+
+    @field_validator("public_url", "oidc_config_url")
+    @classmethod
+    def _https_or_loopback_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("must be an https:// URL (http:// only on a loopback address, for local runs)")
+        if not parts.hostname or parts.query or parts.fragment or parts.username:
+            raise ValueError("must be a plain URL with a host and no query, fragment or user info")
+        return value.strip().rstrip("/")
+
+    @field_validator("oidc_client_id")
+    @classmethod
+    def _client_id_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if len(value) > 128 or not all(" " < ch <= "~" for ch in value):
+            raise ValueError("must be printable ASCII without spaces (at most 128 characters)")
+        return value
+
+    @field_validator("oidc_client_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("oauth_jwt_signing_key", "oauth_storage_key", mode="before")
+    @classmethod
+    def _long_key(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str) and len(value) < MIN_OAUTH_KEY_LENGTH:
+            raise ValueError(
+                f"is too short: use at least {MIN_OAUTH_KEY_LENGTH} random characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return value
+
+    @field_validator("oauth_store")
+    @classmethod
+    def _store_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value == "memory":
+            return value
+        kind, _, table = value.partition(":")
+        if kind != "dynamodb" or not _DYNAMODB_TABLE_RE.match(table):
+            raise ValueError(
+                "must be 'memory' (one worker only) or 'dynamodb:<table name>' (region and endpoint "
+                "from the standard AWS environment)"
+            )
+        return value
+
+    @field_validator("oauth_redirect_uris", mode="before")
+    @classmethod
+    def _split_redirect_uris(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        uris = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        for uri in uris:
+            scheme = uri.partition("://")[0].lower()
+            if scheme not in ("http", "https") or uri.startswith(("https://*", "http://*")):
+                raise ValueError(
+                    f"{uri!r} is not an allowed redirect URI pattern: use https://host/path or "
+                    "http://localhost:* style patterns (a wildcard may not stand for the host)"
+                )
+        if not uris:
+            raise ValueError("must list at least one redirect URI pattern")
+        return uris
+
+    @field_validator("oauth_required_scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        scopes = tuple(dict.fromkeys(value.replace(",", " ").split()))
+        if not scopes:
+            raise ValueError("must name at least one scope, e.g. openid")
+        return scopes
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
@@ -233,6 +349,7 @@ class ServerSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_consistency(self) -> ServerSettings:
+        self._check_auth()
         if self.forecast_ttl_min_seconds > self.forecast_ttl_max_seconds:
             raise ValueError(
                 f"{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS} ({self.forecast_ttl_min_seconds:g}) must not exceed"
@@ -246,6 +363,47 @@ class ServerSettings(BaseSettings):
                 f" {TOOL_TIMEOUT_SECONDS:g} s tool timeout"
             )
         return self
+
+    def _check_auth(self) -> None:
+        mode = self.effective_auth_mode
+        if mode == "token" and self.auth_token is None:
+            raise ValueError(f"{EnvVar.AUTH_MODE} is 'token' but {EnvVar.AUTH_TOKEN} is not set")
+        if mode != "token" and self.auth_token is not None:
+            raise ValueError(
+                f"{EnvVar.AUTH_TOKEN} is set but {EnvVar.AUTH_MODE} is '{mode}': unset one of them"
+            )
+        if mode != "oauth":
+            return
+        required = {
+            EnvVar.PUBLIC_URL: self.public_url,
+            EnvVar.OIDC_CONFIG_URL: self.oidc_config_url,
+            EnvVar.OIDC_CLIENT_ID: self.oidc_client_id,
+            EnvVar.OAUTH_JWT_SIGNING_KEY: self.oauth_jwt_signing_key,
+        }
+        if self.oauth_store != "memory":
+            required[EnvVar.OAUTH_STORAGE_KEY] = self.oauth_storage_key
+        missing = [name for name, value in required.items() if value is None]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            raise ValueError(f"{EnvVar.AUTH_MODE} is 'oauth' but {', '.join(missing)} {verb} not set")
+        if self.oauth_store == "memory" and self.workers > 1:
+            raise ValueError(
+                f"{EnvVar.OAUTH_STORE} is 'memory' but {EnvVar.WORKERS} is {self.workers}: each worker "
+                "would keep its own sign-ins; use dynamodb:<table> or one worker"
+            )
+
+    @property
+    def effective_auth_mode(self) -> AuthMode:
+        """MCP_AUTH_MODE, or when unset: token if MCP_AUTH_TOKEN is set, else none (as before)."""
+        if self.auth_mode is not None:
+            return self.auth_mode
+        return "token" if self.auth_token is not None else "none"
+
+    @property
+    def dynamodb_table(self) -> str | None:
+        """The OAuth store's DynamoDB table, or None for the in-memory store."""
+        kind, _, table = self.oauth_store.partition(":")
+        return table if kind == "dynamodb" else None
 
     @property
     def uses_default_user_agent(self) -> bool:
@@ -276,7 +434,7 @@ def describe_validation_error(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         given = item.get("input")
         shown = ""
-        if isinstance(given, str) and name != EnvVar.AUTH_TOKEN:
+        if isinstance(given, str) and name not in SECRET_VARIABLES:
             shown = f" (got {given!r})"
         lines.append(f"{name}: {message}{shown}")
     return "\n".join(lines)

@@ -14,7 +14,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from server.contract import (
     CONTAINER_PORT,
     DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
+    DEFAULT_OAUTH_REDIRECT_URIS,
     HEALTH_PATH,
     MAX_LB_IDLE_TIMEOUT_SECONDS,
     LogLevel,
@@ -81,6 +82,15 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 # AWS documents zone IDs as opaque (at most 32 upper-case letters and digits; in practice Z...).
 _HOSTED_ZONE = re.compile(r"^[A-Z0-9]{1,32}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+# https://host[:port][/path] (wildcards allowed, but not in the host's registrable part), or http on
+# a loopback host with any port.
+_REDIRECT_HTTPS = re.compile(r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(\.[a-z]{2,63})(:\d{1,5})?(/[^\s#]*)?$")
+_REDIRECT_LOOPBACK = re.compile(r"^http://(localhost|127\.0\.0\.1)(:(\d{1,5}|\*))?(/[^\s#]*)?$")
+
+#: Scopes a Cognito app client grants without a resource server (oauth_required_scopes).
+OAUTH_STANDARD_SCOPES = ("openid", "email", "profile", "phone")
+#: Words Cognito refuses in a prefix domain (derived from `name` in oauth mode).
+_COGNITO_RESERVED = ("aws", "amazon", "cognito")
 
 
 def _matching(pattern: re.Pattern[str] | str, message: str) -> AfterValidator:
@@ -312,18 +322,62 @@ class InfraConfig(BaseSettings):
     )
 
     # --- authentication -------------------------------------------------------------------------
+    auth_mode: Literal["none", "token", "oauth"] = Field(
+        "none",
+        description="Who may use /mcp. `none`: anyone who can reach it. `token`: one shared bearer token "
+        "(Secrets Manager, generated at deploy, never in state or outputs; MCP_AUTH_TOKEN in the "
+        "container). `oauth`: each person signs in with OAuth 2.1 through a Cognito user pool (needs "
+        "HTTPS with a host name: `domain_name` with `hosted_zone_id` or `certificate_arn`).",
+    )
     auth_enabled: bool = Field(
         False,
-        description="Require a bearer token on /mcp. The token lives in Secrets Manager (generated at "
-        "deploy, never in state or outputs) and reaches the container as MCP_AUTH_TOKEN.",
+        description="Deprecated spelling of `auth_mode: token` (still accepted: true means `token`). "
+        'Write `"auth_mode": "token"` instead.',
     )
     auth_token_secret_arn: _SecretArn = Field(
         None,
-        description="Use this existing Secrets Manager secret as the token instead of generating one "
-        "(implies auth_enabled).",
+        description="With `auth_mode` `token`: use this existing Secrets Manager secret as the token "
+        "instead of generating one (on its own it implies `token`).",
     )
     auth_token_version: int = Field(
         1, ge=1, description="Bump to generate a new token and roll the tasks onto it (rotation)."
+    )
+    oauth_mfa: Literal["off", "optional", "required"] = Field(
+        "optional",
+        description="`oauth`: multi-factor sign-in with an authenticator app (TOTP). `optional`: each "
+        "person may enrol; `required`: everyone enrols at first sign-in; `off`: passwords only.",
+    )
+    oauth_access_token_minutes: int = Field(
+        60,
+        ge=5,
+        le=1440,
+        description="`oauth`: lifetime of an access token in minutes (5-1440); clients refresh silently "
+        "with a 30-day refresh token.",
+    )
+    oauth_allowed_redirect_uris: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_OAUTH_REDIRECT_URIS),
+        min_length=1,
+        description="`oauth`: redirect URIs MCP clients may register (`*` matches any port or path "
+        "part). The default lets in Claude (web, Desktop), ChatGPT, VS Code and loopback clients "
+        "(Claude Code, the MCP Inspector, mcp-remote) and nothing else. https, or http on "
+        "localhost/127.0.0.1 only.",
+    )
+    oauth_required_scopes: list[str] = Field(
+        default_factory=lambda: ["openid"],
+        min_length=1,
+        description="`oauth`: scopes every access token must carry; any of openid, email, profile, "
+        "phone, with openid always included.",
+    )
+    oauth_self_signup: bool = Field(
+        False,
+        description="`oauth`: let people create their own account on the sign-in page. Off: only users "
+        "an administrator creates can sign in.",
+    )
+    oauth_keys_version: int = Field(
+        1,
+        ge=1,
+        description="`oauth`: bump to generate new token-signing and storage-encryption keys and roll "
+        "the tasks onto them; every client then signs in again.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,
@@ -542,6 +596,46 @@ class InfraConfig(BaseSettings):
             raise ValueError("must be an email address or URL (max 200 characters, no parentheses)")
         return value
 
+    @field_validator("oauth_allowed_redirect_uris")
+    @classmethod
+    def _redirect_uris_shape(cls, value: list[str]) -> list[str]:
+        for uri in value:
+            if not (_REDIRECT_HTTPS.match(uri) or _REDIRECT_LOOPBACK.match(uri)):
+                raise ValueError(
+                    f"{uri!r} is not an allowed redirect URI pattern: use https://host/path (a wildcard "
+                    "may stand for a port or path part, not the host) or http://localhost:* / "
+                    "http://127.0.0.1:* for loopback clients"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("lists a redirect URI twice")
+        return value
+
+    @field_validator("oauth_required_scopes")
+    @classmethod
+    def _scopes_known(cls, value: list[str]) -> list[str]:
+        unknown = [scope for scope in value if scope not in OAUTH_STANDARD_SCOPES]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))}: only the standard scopes "
+                f"{', '.join(OAUTH_STANDARD_SCOPES)} are supported"
+            )
+        if "openid" not in value:
+            raise ValueError("must include 'openid' (the sign-in itself)")
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate_auth_enabled(cls, data: Any) -> Any:
+        """`auth_enabled: true` and `auth_token_secret_arn` alone keep meaning token auth."""
+        if not isinstance(data, dict) or "auth_mode" in data:
+            return data
+        enabled = data.get("auth_enabled")
+        if isinstance(enabled, str):
+            enabled = enabled.strip().lower() in ("1", "true", "yes", "on")
+        if enabled or data.get("auth_token_secret_arn"):
+            return {**data, "auth_mode": "token"}
+        return data
+
     @field_validator("allowed_origins")
     @classmethod
     def _origins_shape(cls, value: list[str]) -> list[str]:
@@ -592,8 +686,38 @@ class InfraConfig(BaseSettings):
                 f"health_check_timeout_seconds ({self.health_check_timeout_seconds}) must be below "
                 f"health_check_interval_seconds ({self.health_check_interval_seconds})"
             )
+        self._check_auth()
         self._check_task_fits()
         return self
+
+    def _check_auth(self) -> None:
+        if self.auth_mode != "token":
+            legacy = [
+                key
+                for key, used in (
+                    ("auth_enabled", self.auth_enabled),
+                    ("auth_token_secret_arn", self.auth_token_secret_arn is not None),
+                )
+                if used
+            ]
+            if legacy:
+                raise ValueError(
+                    f"auth_mode is '{self.auth_mode}' but {' and '.join(legacy)} only apply to token auth: "
+                    f'remove {" and ".join(legacy)}, or write "auth_mode": "token"'
+                )
+        if self.auth_mode != "oauth":
+            return
+        if self.domain_name is None or not self.https_enabled:
+            raise ValueError(
+                "auth_mode 'oauth' needs HTTPS with a host name (sign-in redirects and token audiences "
+                "use it): set domain_name with hosted_zone_id, or domain_name with certificate_arn"
+            )
+        reserved = [word for word in _COGNITO_RESERVED if word in self.name]
+        if reserved:
+            raise ValueError(
+                f"with auth_mode 'oauth', name ({self.name!r}) becomes the Cognito sign-in domain prefix, "
+                f"which must not contain {', '.join(map(repr, reserved))}: choose another name"
+            )
 
     def _check_task_fits(self) -> None:
         capacity = self.instance_capacity
@@ -635,8 +759,13 @@ class InfraConfig(BaseSettings):
         )
 
     @property
-    def auth_required(self) -> bool:
-        return self.auth_enabled or self.auth_token_secret_arn is not None
+    def token_auth(self) -> bool:
+        """The shared bearer token guards /mcp (auth_mode token, or the deprecated auth_enabled)."""
+        return self.auth_mode == "token"
+
+    @property
+    def oauth(self) -> bool:
+        return self.auth_mode == "oauth"
 
     @property
     def server_workers(self) -> int:

@@ -89,7 +89,7 @@ class McpServerStack(ReadableStack):
                     subnet_ids=self.network.private_subnet_ids,
                     route_table_ids=[table.id for table in self.network.private_route_tables],
                     interface_services=("ecr.api", "ecr.dkr", "logs")
-                    + (("secretsmanager",) if config.auth_required else ()),
+                    + (("secretsmanager",) if config.auth_mode != "none" else ()),
                 ),
             )
 
@@ -198,7 +198,7 @@ class McpServerStack(ReadableStack):
             )
 
         self.auth_token: AuthToken | None = None
-        if config.auth_required:
+        if config.token_auth:
             self.auth_token = AuthToken(
                 self,
                 "auth",

@@ -132,10 +132,11 @@ def start_server(
     python: str = sys.executable,
     cwd: Path = REPO_ROOT,
     startup_timeout: float = 30,
+    port: int | None = None,
     **env: str,
 ) -> ServerProcess:
-    """Start `python -m server` on a free port and wait until /health answers."""
-    port = free_port()
+    """Start `python -m server` on `port` (default: a free one) and wait until /health answers."""
+    port = port or free_port()
     child_env = {
         key: value
         for key, value in os.environ.items()

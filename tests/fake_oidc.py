@@ -1,0 +1,288 @@
+"""A fake Cognito user pool as an OpenID provider: a real HTTP server on loopback for tests.
+
+Written from the OpenID Connect Core/Discovery documents and Cognito's user pool endpoint reference:
+- `GET /<pool>/.well-known/openid-configuration` (issuer `<base>/<pool>`, like
+  `https://cognito-idp.<region>.amazonaws.com/<pool>`), `GET /<pool>/.well-known/jwks.json`;
+- `GET /oauth2/authorize`: exact `redirect_uri` match against the app client's callback URLs
+  (Cognito answers `redirect_mismatch` otherwise), PKCE with S256 only, scopes the client allows.
+  The test person is signed in at once (the hosted sign-in page is not the system under test) and
+  the browser is redirected back with `code` and `state`;
+- `POST /oauth2/token`: `authorization_code` (one-time code, PKCE verifier, same redirect URI) and
+  `refresh_token` grants for a public client (no secret). Access tokens are RS256 JWTs shaped like
+  Cognito's: `client_id`, `token_use: access`, `scope`, `username`, no `aud`. ID tokens carry
+  `aud: <client id>` and `token_use: id`. Refresh tokens are opaque; refresh returns no new one.
+
+Keys rotate: `rotate_key()` signs new tokens with a new key while the old one stays published;
+`retire_key(kid)` stops publishing a key. Misbehaviour for refusal tests: `issue_tokens_with(...)`
+changes the next tokens' issuer, client id, lifetime or signing key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+POOL_ID = "us-east-1_FakePool1"
+CLIENT_ID = "fakeclient0123456789abcdef"
+TEST_PERSON = {"sub": "5f1c2a9e-0d3b-4c71-9a6e-1b2c3d4e5f60", "email": "ada@example.com"}
+ALLOWED_SCOPES = ("openid", "email", "profile")
+
+
+def _new_key() -> RSAKey:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return RSAKey.import_key(private, {"kid": uuid.uuid4().hex, "use": "sig", "alg": "RS256"})
+
+
+@dataclass
+class _Misbehaviour:
+    issuer: str | None = None
+    client_id: str | None = None
+    lifetime_seconds: int = 3600
+    unpublished_key: bool = False
+
+
+@dataclass
+class _Code:
+    redirect_uri: str
+    scope: str
+    challenge: str | None
+    nonce: str | None
+
+
+@dataclass
+class FakeCognito:
+    """Serve with `with FakeCognito(callback_urls=[...]) as idp: idp.discovery_url ...`."""
+
+    callback_urls: list[str] = field(default_factory=list)
+    client_id: str = CLIENT_ID
+    requests: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys = [_new_key()]
+        self._published = {self._keys[0].kid}
+        self._rogue_key = _new_key()
+        self._codes: dict[str, _Code] = {}
+        self._refresh: dict[str, str] = {}
+        self.misbehave = _Misbehaviour()
+        self._socket: socket.socket | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        pool = f"/{POOL_ID}"
+        self.app = Starlette(
+            routes=[
+                Route(f"{pool}/.well-known/openid-configuration", self._discovery),
+                Route(f"{pool}/.well-known/jwks.json", self._jwks),
+                Route("/oauth2/authorize", self._authorize),
+                Route("/oauth2/token", self._token, methods=["POST"]),
+            ]
+        )
+
+    # --- test controls -------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        assert self._socket is not None, "FakeCognito is not started"
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.base_url}/{POOL_ID}"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def signing_kid(self) -> str:
+        return str(self._keys[-1].kid)
+
+    def rotate_key(self) -> str:
+        """Sign from now on with a new key; the previous keys stay published. Returns the new kid."""
+        with self._lock:
+            key = _new_key()
+            self._keys.append(key)
+            self._published.add(str(key.kid))
+            return str(key.kid)
+
+    def retire_key(self, kid: str) -> None:
+        """Stop publishing a key in the JWKS (tokens it signed can no longer be verified)."""
+        with self._lock:
+            self._published.discard(kid)
+
+    def issue_tokens_with(self, **changes: Any) -> None:
+        """Change the next tokens: issuer=, client_id=, lifetime_seconds=, unpublished_key=True."""
+        self.misbehave = _Misbehaviour(**changes)
+
+    def behave(self) -> None:
+        self.misbehave = _Misbehaviour()
+
+    # --- endpoints -----------------------------------------------------------------------------
+    async def _discovery(self, request: Request) -> Response:
+        self.requests["discovery"] += 1
+        base = self.base_url
+        return JSONResponse(
+            {
+                "issuer": self.issuer,
+                "authorization_endpoint": f"{base}/oauth2/authorize",
+                "token_endpoint": f"{base}/oauth2/token",
+                "userinfo_endpoint": f"{base}/oauth2/userInfo",
+                "revocation_endpoint": f"{base}/oauth2/revoke",
+                "end_session_endpoint": f"{base}/logout",
+                "jwks_uri": f"{self.issuer}/.well-known/jwks.json",
+                "response_types_supported": ["code", "token"],
+                "scopes_supported": ["openid", "email", "phone", "profile"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }
+        )
+
+    async def _jwks(self, request: Request) -> Response:
+        self.requests["jwks"] += 1
+        with self._lock:
+            keys = [key.as_dict(private=False) for key in self._keys if key.kid in self._published]
+        return JSONResponse({"keys": keys})
+
+    async def _authorize(self, request: Request) -> Response:
+        self.requests["authorize"] += 1
+        query = request.query_params
+        if query.get("client_id") != self.client_id:
+            return JSONResponse({"error": "invalid_request", "error_description": "unknown client"}, 400)
+        redirect_uri = query.get("redirect_uri", "")
+        if redirect_uri not in self.callback_urls:
+            # Cognito shows an error page and never redirects to an unregistered URI.
+            return Response("redirect_mismatch", status_code=400)
+        if query.get("response_type") != "code":
+            return _redirect_error(redirect_uri, "unsupported_response_type", query.get("state"))
+        scopes = query.get("scope", "openid").split()
+        if not set(scopes) <= set(ALLOWED_SCOPES):
+            return _redirect_error(redirect_uri, "invalid_scope", query.get("state"))
+        challenge = query.get("code_challenge")
+        if challenge is not None and query.get("code_challenge_method") != "S256":
+            return _redirect_error(redirect_uri, "invalid_request", query.get("state"))
+        code = secrets.token_urlsafe(24)
+        self._codes[code] = _Code(redirect_uri, " ".join(scopes), challenge, query.get("nonce"))
+        params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
+        return RedirectResponse(f"{redirect_uri}?{urlencode(params)}", status_code=302)
+
+    async def _token(self, request: Request) -> Response:
+        self.requests["token"] += 1
+        form = await request.form()
+        if form.get("client_id") != self.client_id:
+            return JSONResponse({"error": "invalid_client"}, 400)
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            code = self._codes.pop(str(form.get("code", "")), None)
+            if code is None or form.get("redirect_uri") != code.redirect_uri:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+            if code.challenge is not None:
+                verifier = str(form.get("code_verifier", ""))
+                digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+                if digest.decode() != code.challenge:
+                    return JSONResponse({"error": "invalid_grant"}, 400)
+            refresh = secrets.token_urlsafe(48)
+            self._refresh[refresh] = code.scope
+            return JSONResponse({**self._tokens(code.scope, code.nonce), "refresh_token": refresh})
+        if grant == "refresh_token":
+            self.requests["refresh"] += 1
+            scope = self._refresh.get(str(form.get("refresh_token", "")))
+            if scope is None:
+                return JSONResponse({"error": "invalid_grant"}, 400)
+            return JSONResponse(self._tokens(scope, None))
+        return JSONResponse({"error": "unsupported_grant_type"}, 400)
+
+    def _tokens(self, scope: str, nonce: str | None) -> dict[str, Any]:
+        now = int(time.time())
+        bad = self.misbehave
+        issuer = bad.issuer or self.issuer
+        key = self._rogue_key if bad.unpublished_key else self._keys[-1]
+        common = {
+            "sub": TEST_PERSON["sub"],
+            "iss": issuer,
+            "iat": now,
+            "auth_time": now,
+            "exp": now + bad.lifetime_seconds,
+            "jti": str(uuid.uuid4()),
+            "origin_jti": str(uuid.uuid4()),
+            "event_id": str(uuid.uuid4()),
+        }
+        access = {
+            **common,
+            "client_id": bad.client_id or self.client_id,
+            "token_use": "access",
+            "scope": scope,
+            "username": TEST_PERSON["sub"],
+            "version": 2,
+        }
+        identity = {
+            **common,
+            "aud": self.client_id,
+            "token_use": "id",
+            "email": TEST_PERSON["email"],
+            "email_verified": True,
+            "cognito:username": TEST_PERSON["sub"],
+            **({"nonce": nonce} if nonce else {}),
+        }
+        header = {"alg": "RS256", "kid": str(key.kid)}
+        return {
+            "access_token": jwt.encode(header, access, key),
+            "id_token": jwt.encode(header, identity, key),
+            "token_type": "Bearer",
+            "expires_in": max(bad.lifetime_seconds, 1),
+        }
+
+    # --- serving -------------------------------------------------------------------------------
+    def start(self) -> FakeCognito:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-cognito", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("FakeCognito did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self._socket is not None:
+            self._socket.close()
+
+    def __enter__(self) -> FakeCognito:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def _redirect_error(redirect_uri: str, error: str, state: str | None) -> Response:
+    params = {"error": error, **({"state": state} if state else {})}
+    return RedirectResponse(f"{redirect_uri}?{urlencode(params)}", status_code=302)
