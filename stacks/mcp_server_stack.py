@@ -26,6 +26,7 @@ from .image import ContainerImage, ImageProps
 from .kms import EncryptionKey, KeyProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
 from .network import Network, NetworkProps
+from .oauth import OAuthProps, OAuthSignIn
 from .observability import Observability, ObservabilityProps
 from .provider import configure_backend, provider_for
 from .service import McpService, ServiceProps
@@ -50,6 +51,7 @@ class McpServerStack(ReadableStack):
         aws = AwsContext.lookup(self)
         self.kms_key = self._encryption_key(aws)
         kms_key_arn = self.kms_key.key.arn if self.kms_key else None
+        self.aws = aws
 
         public_cidrs, private_cidrs = config.subnet_cidrs
         self.network = Network(
@@ -210,6 +212,25 @@ class McpServerStack(ReadableStack):
                 ),
             )
 
+        self.oauth: OAuthSignIn | None = None
+        if config.oauth:
+            assert config.domain_name is not None  # guaranteed by InfraConfig
+            self.oauth = OAuthSignIn(
+                self,
+                "oauth",
+                OAuthProps(
+                    name=name,
+                    aws=aws,
+                    host_name=config.domain_name,
+                    mfa=config.oauth_mfa,
+                    access_token_minutes=config.oauth_access_token_minutes,
+                    scopes=sorted({*config.oauth_required_scopes, "openid", "email", "profile"}),
+                    self_signup=config.oauth_self_signup,
+                    keys_version=config.oauth_keys_version,
+                    protect_data=not config.teardown_deletes_data,
+                ),
+            )
+
         self.service = McpService(
             self,
             "service",
@@ -239,9 +260,16 @@ class McpServerStack(ReadableStack):
                 auth_secret_kms_key_arn=(
                     kms_key_arn if self.auth_token and config.auth_token_secret_arn is None else None
                 ),
-                redeploy_triggers=(
-                    {"auth_token_version": str(config.auth_token_version)} if self.auth_token else {}
+                extra_secrets=(
+                    {
+                        EnvVar.OAUTH_JWT_SIGNING_KEY: self.oauth.signing_key_secret_arn,
+                        EnvVar.OAUTH_STORAGE_KEY: self.oauth.storage_key_secret_arn,
+                    }
+                    if self.oauth
+                    else {}
                 ),
+                task_permissions=self.oauth.task_permissions() if self.oauth else (),
+                redeploy_triggers=self._redeploy_triggers(),
                 autoscaled=config.autoscaling_max_task_count is not None,
                 ecs_exec=config.ecs_exec_enabled,
                 tracing=self._tracing(),
@@ -339,6 +367,14 @@ class McpServerStack(ReadableStack):
             collector_image=config.tracing_collector_image, sample_percent=config.tracing_sample_percent
         )
 
+    def _redeploy_triggers(self) -> dict[str, str]:
+        """Tasks read secrets only when they start: a new key or token version rolls them."""
+        if self.auth_token is not None:
+            return {"auth_token_version": str(self.config.auth_token_version)}
+        if self.oauth is not None:
+            return {"oauth_keys_version": str(self.config.oauth_keys_version)}
+        return {}
+
     def _server_environment(self) -> dict[str, str]:
         """The server's environment contract (server/contract.py), filled from the config."""
         config = self.config
@@ -356,6 +392,20 @@ class McpServerStack(ReadableStack):
         tracing = self._tracing()
         if tracing is not None:
             environment.update(server_environment(tracing))
+        if self.oauth is not None:
+            environment.update(
+                {
+                    EnvVar.AUTH_MODE: "oauth",
+                    EnvVar.PUBLIC_URL: f"https://{config.domain_name}",
+                    EnvVar.OIDC_CONFIG_URL: self.oauth.config_url,
+                    EnvVar.OIDC_CLIENT_ID: self.oauth.app_client.id,
+                    EnvVar.OAUTH_STORE: f"dynamodb:{self.oauth.table.name}",
+                    EnvVar.OAUTH_REDIRECT_URIS: ",".join(config.oauth_allowed_redirect_uris),
+                    EnvVar.OAUTH_REQUIRED_SCOPES: " ".join(config.oauth_required_scopes),
+                    # botocore reads only AWS_DEFAULT_REGION itself; the server passes AWS_REGION on.
+                    "AWS_REGION": self.aws.region,
+                }
+            )
         return environment
 
     def _mcp_url(self) -> str:
@@ -385,6 +435,12 @@ class McpServerStack(ReadableStack):
                 self.auth_token.secret_arn,
                 "Secrets Manager secret holding the bearer token (read the value with the AWS CLI)",
             )
+        if self.oauth is not None:
+            outputs["user_pool_id"] = (
+                self.oauth.user_pool.id,
+                "Cognito user pool of the people who may sign in",
+            )
+            outputs["sign_in_url"] = (self.oauth.sign_in_url(self.aws), "Cognito hosted sign-in domain")
         if self.dashboard is not None:
             outputs["dashboard_url"] = (self.dashboard.url, "CloudWatch dashboard of the service")
         if self.alarms is not None and self.alarms.topic is not None:

@@ -74,6 +74,10 @@ class ServiceProps:
     auth_secret_arn: str | None = None
     #: Customer-managed key encrypting that secret (the execution role may decrypt through Secrets Manager).
     auth_secret_kms_key_arn: str | None = None
+    #: Further secrets injected into the container: environment variable name -> secret ARN.
+    extra_secrets: Mapping[str, str] = field(default_factory=dict)
+    #: Permissions of the server itself (the task role), e.g. its OAuth state table.
+    task_permissions: Sequence[Allow] = field(default_factory=tuple)
     #: Values whose change must roll the tasks even though the task definition is unchanged
     #: (a rotated token: tasks read secrets only when they start).
     redeploy_triggers: Mapping[str, str] = field(default_factory=dict)
@@ -138,6 +142,12 @@ class McpService(Construct):
                         ],
                     )
                 )
+        if props.extra_secrets:
+            pull_and_log.append(
+                Allow(
+                    "ReadServerKeys", ["secretsmanager:GetSecretValue"], sorted(props.extra_secrets.values())
+                )
+            )
         if props.image_repository_arn is not None:
             pull_and_log.insert(
                 1,
@@ -174,6 +184,14 @@ class McpService(Construct):
                 policy=policy_document(
                     self, "tracing_permissions", [Allow("SendTraces", list(XRAY_ACTIONS), ["*"])]
                 ).json,
+            )
+        if props.task_permissions:
+            IamRolePolicy(
+                self,
+                "server_policy",
+                name="server-data",
+                role=self.task_role.id,
+                policy=policy_document(self, "server_permissions", props.task_permissions).json,
             )
         if props.ecs_exec:
             IamRolePolicy(
@@ -319,8 +337,11 @@ class McpService(Construct):
     @staticmethod
     def _container(props: ServiceProps) -> dict[str, object]:
         definition = McpService._container_base(props)
+        secrets = dict(props.extra_secrets)
         if props.auth_secret_arn is not None:
-            definition["secrets"] = [{"name": EnvVar.AUTH_TOKEN, "valueFrom": props.auth_secret_arn}]
+            secrets[EnvVar.AUTH_TOKEN] = props.auth_secret_arn
+        if secrets:
+            definition["secrets"] = [{"name": k, "valueFrom": v} for k, v in sorted(secrets.items())]
         return definition
 
     @staticmethod

@@ -63,13 +63,15 @@ def test_strict_pass_skips_no_protection_the_full_featured_configuration_turns_o
     assert {"CKV2_AWS_28", "CKV2_AWS_11", "CKV_AWS_158"} <= {check for check, _ in skipped_checks()}
 
 
-def test_ci_runs_the_scan_over_both_configurations_and_the_dockerfile() -> None:
+def test_ci_runs_the_scan_over_every_example_configuration_and_the_dockerfile() -> None:
     assert "bash scripts/scan.sh" in (ROOT / ".ci" / "run").read_text()
     scan = (ROOT / "scripts" / "scan.sh").read_text()
     assert "examples/full-featured.json" in scan
+    assert "examples/oauth.json" in scan
     assert "server/Dockerfile" in scan
     # The strict configuration file is used for the full-featured stacks, and only there.
     assert (
         '--config-file .checkov-strict.yaml --framework terraform_json -d "$out/full-featured/stacks"' in scan
     )
     assert '--config-file .checkov.yaml --framework terraform_json -d "$out/default/stacks"' in scan
+    assert '--config-file .checkov.yaml --framework terraform_json -d "$out/oauth/stacks"' in scan
