@@ -132,8 +132,10 @@ class OAuthSignIn(Construct):
             id_token_validity=props.access_token_minutes,
             refresh_token_validity=REFRESH_TOKEN_DAYS,
             token_validity_units=[
-                CognitoUserPoolClientTokenValidityUnits(
-                    access_token="minutes", id_token="minutes", refresh_token="days"
+                CognitoUserPoolClientTokenValidityUnits(  # units, not secrets
+                    access_token="minutes",  # noqa: S106
+                    id_token="minutes",  # noqa: S106
+                    refresh_token="days",  # noqa: S106
                 )
             ],
         )
