@@ -1,6 +1,7 @@
 """examples/full-featured.json on emulated AWS: HTTPS with a domain, generated token, autoscaling,
 alarms with email, dashboard, access logs, VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed
-key. Deploy, no drift, teardown.
+key. Deploy, no drift, then the move from token auth to OAuth sign-in (auth_mode oauth: Cognito, state
+table, keys), no drift, teardown.
 """
 
 from __future__ import annotations
@@ -125,6 +126,50 @@ def test_exported_hcl_plans_no_changes_and_like_the_json_synth(
     for address, planned in from_json["resources"].items():
         assert from_hcl["resources"][address] == planned, address
     assert from_hcl["outputs"] == from_json["outputs"]
+
+
+def test_moving_to_oauth_adds_sign_in_with_no_key_in_state(project: Project, outputs: dict[str, Any]) -> None:
+    project.overrides.update({"MCP_STACK_AUTH_MODE": "oauth", "MCP_STACK_AUTH_ENABLED": "false"})
+    oauth = project.deploy()
+    account = project.client("sts").get_caller_identity()["Account"]
+    assert oauth["mcp_url"] == "https://mcp.example.com/mcp"
+    assert oauth["sign_in_url"] == f"https://mcp-server-{account}.auth.us-east-1.amazoncognito.com"
+    assert "auth_token_secret_arn" not in oauth
+
+    cognito = project.client("cognito-idp")
+    pool = cognito.describe_user_pool(UserPoolId=oauth["user_pool_id"])["UserPool"]
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["MfaConfiguration"] == "OPTIONAL"
+    (listed,) = cognito.list_user_pool_clients(UserPoolId=oauth["user_pool_id"])["UserPoolClients"]
+    client = cognito.describe_user_pool_client(UserPoolId=oauth["user_pool_id"], ClientId=listed["ClientId"])
+    assert client["UserPoolClient"]["CallbackURLs"] == ["https://mcp.example.com/auth/callback"]
+    assert "ClientSecret" not in client["UserPoolClient"]
+
+    dynamodb = project.client("dynamodb")
+    table = dynamodb.describe_table(TableName="mcp-server-oauth-state")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = dynamodb.describe_time_to_live(TableName="mcp-server-oauth-state")["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+    backups = dynamodb.describe_continuous_backups(TableName="mcp-server-oauth-state")
+    recovery = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert recovery["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    secrets = project.client("secretsmanager")
+    names = sorted(s["Name"] for s in secrets.list_secrets()["SecretList"])
+    assert names == ["mcp-server/mcp-oauth-signing-key", "mcp-server/mcp-oauth-storage-key"]
+    state = (project.root / "terraform.McpServerAmazonECSStack.tfstate").read_text()
+    for name in names:
+        key = secrets.get_secret_value(SecretId=name)["SecretString"]
+        assert len(key) == 64
+        assert key.isalnum()
+        assert key not in state
+        assert key not in json.dumps(oauth)
+
+    result = project.terraform("plan", "-detailed-exitcode", "-input=false", check=False)
+    assert result.returncode == 0, (
+        f"perpetual diff after the move to oauth:\n{result.stdout}\n{result.stderr}"
+    )
 
 
 def test_teardown_after_lifting_deletion_protection(project: Project, outputs: dict[str, Any]) -> None:

@@ -27,11 +27,21 @@ import pytest
 from fastmcp.server.auth.jwt_issuer import derive_jwt_key
 from joserfc import jwk, jwt
 from mcp.shared.exceptions import MCPError
+from starlette.testclient import TestClient
 
+from server.app import create_server, http_transport
 from server.contract import EnvVar
 from tests.fake_nws import FakeNws
 from tests.fake_oidc import CLIENT_ID, TEST_PERSON, FakeCognito
-from tests.server.conftest import MCP_HEADERS, REPO_ROOT, ServerProcess, free_port, jsonrpc, start_server
+from tests.server.conftest import (
+    MCP_HEADERS,
+    REPO_ROOT,
+    ServerProcess,
+    free_port,
+    jsonrpc,
+    make_settings,
+    start_server,
+)
 from tests.server.oauth_client import REDIRECT_URI, MemoryTokens, SignIn, first_tool_call, oauth_session
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(300)]
@@ -224,6 +234,30 @@ def test_authorization_server_metadata_offers_registration_cimd_and_s256_only(
     assert metadata["registration_endpoint"] == oauth_server.base_url + "/register"
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["client_id_metadata_document_supported"] is True
+
+
+def test_the_consent_form_may_post_from_the_servers_own_origin_only(
+    fake_nws_server: FakeNws, idp: FakeCognito
+) -> None:
+    # Served on all interfaces (as in ECS), loopback origins get no exemption: a browser posting the
+    # consent form sends the public URL's origin, which must pass; any other origin stays refused.
+    settings = make_settings(
+        fake_nws_server.base_url,
+        **{
+            EnvVar.HOST: "0.0.0.0",  # noqa: S104 - never bound: the app is called in-process
+            EnvVar.AUTH_MODE: "oauth",
+            EnvVar.PUBLIC_URL: "https://mcp.example.com",
+            EnvVar.OIDC_CONFIG_URL: idp.discovery_url,
+            EnvVar.OIDC_CLIENT_ID: CLIENT_ID,
+            EnvVar.OAUTH_JWT_SIGNING_KEY: SIGNING_KEY,
+        },
+    )
+    app = http_transport(create_server(settings), settings)
+    with TestClient(app, base_url="https://mcp.example.com") as browser:
+        own = browser.post("/consent", headers={"Origin": "https://mcp.example.com"})
+        foreign = browser.post("/consent", headers={"Origin": "https://evil.example.com"})
+    assert own.status_code != 403
+    assert foreign.status_code == 403
 
 
 def test_health_stays_open_and_host_independent(oauth_server: ServerProcess) -> None:
