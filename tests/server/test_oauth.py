@@ -482,3 +482,45 @@ async def test_provider_key_rotation(
         assert post_mcp(server, before.tokens.access_token).status_code == 401
     finally:
         server.stop()
+
+
+async def test_new_server_keys_retire_every_old_token_and_registration(
+    tmp_path: Path,
+    fresh_idp: FakeCognito,
+    fake_nws_server: FakeNws,
+    public_port: int,
+    moto_dynamodb: str,
+    signed_in_token: str,
+    oauth_server: ServerProcess,
+) -> None:
+    """oauth_keys_version: new signing and storage keys; old tokens and registrations stop working.
+
+    Last in the module: the new server takes the module server's place (same public URL).
+    """
+    old_client = _issued_claims(signed_in_token)["client_id"]
+    oauth_server.stop()
+    env = {
+        **oauth_env(fresh_idp, public_port, moto_dynamodb),
+        EnvVar.OAUTH_JWT_SIGNING_KEY: "rotated-signing-key-" + "r" * 40,
+        EnvVar.OAUTH_STORAGE_KEY: "rotated-storage-key-" + "t" * 40,
+    }
+    server = start_server(tmp_path, fake_nws_server.base_url, port=public_port, startup_timeout=90, **env)
+    try:
+        assert post_mcp(server, signed_in_token).status_code == 401
+        query = {
+            "response_type": "code",
+            "redirect_uri": REDIRECT_URI,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+            "state": "s",
+        }
+        new_client = _register(server, REDIRECT_URI).json()["client_id"]
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+            old = await http.get(f"/authorize?{urlencode({**query, 'client_id': old_client})}")
+            new = await http.get(f"/authorize?{urlencode({**query, 'client_id': new_client})}")
+        assert new.status_code == 302  # the same request from a current registration proceeds
+        assert old.status_code == 400  # the old registration is gone: no redirect, no code
+        result, _figures, _storage = await first_tool_call(server.mcp_url, name="get_alerts", state="KS")
+        assert not result.is_error  # a client simply registers and signs in again
+    finally:
+        server.stop()
