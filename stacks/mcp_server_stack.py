@@ -340,7 +340,7 @@ class McpServerStack(ReadableStack):
         if config.vpc_flow_logs_enabled:
             log_groups.append(flow_log_group_name(config.name))
         services = []
-        if config.auth_required and config.auth_token_secret_arn is None:
+        if config.token_auth and config.auth_token_secret_arn is None:
             services.append("secretsmanager")
         if config.image_uri is None:
             services.append("ecr")
