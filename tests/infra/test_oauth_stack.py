@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from server.contract import OAUTH_CALLBACK_PATH, EnvVar
+from stacks.service import CONTAINER_NAME
 from tests.infra.conftest import Synth
 from tests.terraform_cli import terraform, terraform_env
 
@@ -22,7 +23,9 @@ def oauth_synth(synthesize: Callable[..., Synth]) -> Synth:
 
 
 def container(synth: Synth) -> dict[str, Any]:
-    (definition,) = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    definitions = json.loads(synth.resource("aws_ecs_task_definition")["container_definitions"])
+    # The server's container (with tracing_enabled the task also runs a collector sidecar).
+    (definition,) = [d for d in definitions if d["name"] == CONTAINER_NAME]
     return definition
 
 
