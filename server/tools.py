@@ -10,7 +10,7 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
@@ -22,7 +22,7 @@ from fastmcp.exceptions import ValidationError as ArgumentValidationError
 from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from mcp_types import ToolAnnotations
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from server.cache import Lookup
@@ -654,33 +654,17 @@ class ArgumentErrors(ToolCallMiddleware):
 
 def register_tools(mcp: FastMCP) -> None:
     """Add every tool to the server with annotations, output schemas and the call timeout."""
-    mcp.tool(
-        get_alerts,
-        annotations=ToolAnnotations(title="Weather alerts (US NWS)", **_ANNOTATIONS),
-        output_schema=AlertsResult.model_json_schema(mode="serialization"),
-        timeout=TOOL_TIMEOUT_SECONDS,
+    tools: tuple[tuple[Callable[..., Any], str, type[BaseModel]], ...] = (
+        (get_alerts, "Weather alerts (US NWS)", AlertsResult),
+        (get_forecast, "Weather forecast (US NWS)", ForecastResult),
+        (get_current_conditions, "Current conditions (US NWS)", ConditionsResult),
+        (get_hourly_forecast, "Hourly forecast (US NWS)", HourlyForecastResult),
+        (get_alerts_for_point, "Weather alerts for a location (US NWS)", PointAlertsResult),
     )
-    mcp.tool(
-        get_forecast,
-        annotations=ToolAnnotations(title="Weather forecast (US NWS)", **_ANNOTATIONS),
-        output_schema=ForecastResult.model_json_schema(mode="serialization"),
-        timeout=TOOL_TIMEOUT_SECONDS,
-    )
-    mcp.tool(
-        get_current_conditions,
-        annotations=ToolAnnotations(title="Current conditions (US NWS)", **_ANNOTATIONS),
-        output_schema=ConditionsResult.model_json_schema(mode="serialization"),
-        timeout=TOOL_TIMEOUT_SECONDS,
-    )
-    mcp.tool(
-        get_hourly_forecast,
-        annotations=ToolAnnotations(title="Hourly forecast (US NWS)", **_ANNOTATIONS),
-        output_schema=HourlyForecastResult.model_json_schema(mode="serialization"),
-        timeout=TOOL_TIMEOUT_SECONDS,
-    )
-    mcp.tool(
-        get_alerts_for_point,
-        annotations=ToolAnnotations(title="Weather alerts for a location (US NWS)", **_ANNOTATIONS),
-        output_schema=PointAlertsResult.model_json_schema(mode="serialization"),
-        timeout=TOOL_TIMEOUT_SECONDS,
-    )
+    for function, title, result in tools:
+        mcp.tool(
+            function,
+            annotations=ToolAnnotations(title=title, **_ANNOTATIONS),
+            output_schema=result.model_json_schema(mode="serialization"),
+            timeout=TOOL_TIMEOUT_SECONDS,
+        )
