@@ -35,20 +35,19 @@ import functools
 import json
 import math
 import re
-import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.loopback_server import LoopbackServer
 
 # --- fixture locations (latitude, longitude) ---------------------------------------------------------
 #: The NWS documentation's own example point: grid TOP/32,81, nearest place Linn, KS.
@@ -618,9 +617,6 @@ class FakeNws:
         self.fault: Fault | None = None
         self._fault_counter = 0
         self.peak_in_flight = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
         self.app = Starlette(
             routes=[
                 Route("/__fake__/stats", self._stats, methods=["GET"]),
@@ -636,6 +632,9 @@ class FakeNws:
             ]
         )
         self.app.add_middleware(_Gate, fake=self)
+        self._serving = LoopbackServer(
+            self.app, name="fake-nws", host=host, port=port, timeout_graceful_shutdown=1, backlog=2048
+        )
 
     # --- knobs -----------------------------------------------------------------------------------
     def fail(self, prefix: str, status: int, *, times: int = 1, retry_after: int | str | None = None) -> None:
@@ -714,44 +713,20 @@ class FakeNws:
     @property
     def base_url(self) -> str:
         """Where the fake listens, e.g. http://127.0.0.1:54321."""
-        if self._socket is None:
-            raise RuntimeError("FakeNws is not started")
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return self._serving.base_url
 
     def start(self) -> FakeNws:
         """Serve in a background thread (own event loop) until `stop()`."""
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self._host, self._port))
-        config = uvicorn.Config(
-            self.app,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-            timeout_graceful_shutdown=1,
-            backlog=2048,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-nws", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("FakeNws did not start")
-            time.sleep(0.01)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
+        self._serving.stop()
+
+    def serve_until_stopped(self) -> None:
+        """Block while the server thread runs (the standalone fake's foreground)."""
+        self._serving.wait()
 
     def __enter__(self) -> FakeNws:
         return self.start()
@@ -1049,8 +1024,7 @@ def main(argv: list[str] | None = None) -> None:
     fake.start()
     print(f"fake NWS listening on {fake.base_url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
-        while fake._thread is not None and fake._thread.is_alive():
-            fake._thread.join(timeout=0.5)
+        fake.serve_until_stopped()
     fake.stop()
 
 

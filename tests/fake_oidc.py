@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -31,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -39,6 +37,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from tests.loopback_server import LoopbackServer
 
 POOL_ID = "us-east-1_FakePool1"
 CLIENT_ID = "fakeclient0123456789abcdef"
@@ -83,9 +83,6 @@ class FakeCognito:
         self._codes: dict[str, _Code] = {}
         self._refresh: dict[str, str] = {}
         self.misbehave = _Misbehaviour()
-        self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         pool = f"/{POOL_ID}"
         self.app = Starlette(
             routes=[
@@ -95,13 +92,12 @@ class FakeCognito:
                 Route("/oauth2/token", self._token, methods=["POST"]),
             ]
         )
+        self._serving = LoopbackServer(self.app, name="fake-cognito")
 
     # --- test controls -------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
-        assert self._socket is not None, "FakeCognito is not started"
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return self._serving.base_url
 
     @property
     def issuer(self) -> str:
@@ -252,29 +248,11 @@ class FakeCognito:
 
     # --- serving -------------------------------------------------------------------------------
     def start(self) -> FakeCognito:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, name="fake-cognito", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("FakeCognito did not start")
-            time.sleep(0.01)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
+        self._serving.stop()
 
     def __enter__(self) -> FakeCognito:
         return self.start()
