@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from bench.workloads import HOT_LOCATIONS, Call, cold_coordinates, forecast
-from tests.fake_nws import Fault
+from fakes.nws import Fault
 
 #: Alert areas asked throughout: cached in the first phase, so the outage can serve them stale.
 HOT_STATES: Final = ("KS", "TX", "CA", "NY", "FL", "WA", "CO", "IL", "GA", "OH")

@@ -19,8 +19,9 @@ from bench import procfs
 from bench.processes import Terminated, sigterm_raises
 from bench.report import RunInfo, render
 from bench.results import RunResults, Scenario, combine_repeats
+from bench.run_types import Mode
 from bench.runner import ScenarioSpec, run_scenario
-from bench.services import REPO_ROOT, FakeNwsProcess, Mode, OtlpSinkProcess, Tracing
+from bench.services import REPO_ROOT, FakeNwsProcess, OtlpSinkProcess, Tracing
 from bench.synth import measure_synth
 from bench.targets import evaluate
 from bench.workloads import WEATHER_WORKLOADS, Workload

@@ -6,7 +6,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bench.services import Mode, UpstreamCounts
+from bench.run_types import Mode, UpstreamCounts
 from bench.stats import LatencySummary, rate, ratio
 
 

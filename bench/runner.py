@@ -13,7 +13,8 @@ from bench import procfs
 from bench.loadgen import GO, READY, ClientKind, LoadResult
 from bench.processes import ManagedProcess, read_line
 from bench.results import CpuUsage, Memory, Scenario
-from bench.services import REPO_ROOT, WARMED_MODES, FakeNwsProcess, Mode, ServerProcess, Tracing
+from bench.run_types import WARMED_MODES, Mode
+from bench.services import REPO_ROOT, FakeNwsProcess, ServerProcess, Tracing
 from bench.stats import summarize_latencies
 from bench.workloads import Workload, build_plan, distinct_areas, distinct_grids, distinct_points
 

@@ -6,21 +6,17 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 import httpx
 
 from bench.processes import LOOPBACK, ManagedProcess, free_port, wait_until_healthy
+from bench.run_types import Mode, UpstreamCounts
 from server.contract import HEALTH_PATH, MCP_PATH, EnvVar
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 #: Identifies the benchmark to the fake NWS (which, like NWS, refuses anonymous clients).
 USER_AGENT: Final = "mcp-weather-bench/1 (bench@example.com)"
-#: cached: the server as shipped; baseline: caching and coalescing off; warm: as shipped, with the
-#: cache filled before the measured phase (only cache hits are measured); floor: the echo server.
-Mode = Literal["cached", "baseline", "warm", "floor"]
-#: Modes whose load generator makes one untimed call per client before the measured phase.
-WARMED_MODES: Final[frozenset[Mode]] = frozenset({"warm", "floor"})
 #: `python -m bench.floor`: not imported here, the orchestrator has no use for FastMCP.
 _FLOOR_MODULE: Final = "bench.floor"
 
@@ -35,25 +31,8 @@ def _clean_environment() -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class UpstreamCounts:
-    """Requests the fake NWS received, by endpoint."""
-
-    points: int
-    forecasts: int
-    alerts: int  # by area and by point
-    hourly: int = 0
-    stations: int = 0  # station lists of grid cells
-    observations: int = 0  # latest observations of stations
-
-    @property
-    def total(self) -> int:
-        """All NWS requests."""
-        return self.points + self.forecasts + self.alerts + self.hourly + self.stations + self.observations
-
-
 class FakeNwsProcess:
-    """`python -m tests.fake_nws` with a fixed per-request latency."""
+    """`python -m fakes.nws` with a fixed per-request latency."""
 
     def __init__(self, workdir: Path, latency_ms: float) -> None:
         port = free_port()
@@ -63,7 +42,7 @@ class FakeNwsProcess:
             [
                 sys.executable,
                 "-m",
-                "tests.fake_nws",
+                "fakes.nws",
                 "--host",
                 LOOPBACK,
                 "--port",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from tests.fake_nws import CELLS_PER_DEGREE, grid_for
+from fakes.nws import CELLS_PER_DEGREE, grid_for
 
 Workload = Literal["hot", "cold", "alerts", "mixed", "point-hot", "point-cold", "floor"]
 #: The weather workloads, in report order; "floor" is the echo tool of the framework floor.

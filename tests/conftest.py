@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from fakes.nws import FakeNws
 from stacks.config import ENV_PREFIX
-from tests.fake_nws import FakeNws
 
 
 @pytest.fixture(scope="session", autouse=True)

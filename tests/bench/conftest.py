@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.results import CpuUsage, Memory, RunResults, Scenario, SynthTiming
-from bench.services import UpstreamCounts
+from bench.run_types import UpstreamCounts
 from bench.stats import LatencySummary
 
 MakeScenario = Callable[..., Scenario]

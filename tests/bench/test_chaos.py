@@ -20,9 +20,9 @@ from bench.chaos_plan import COLD_EVERY, HOT_STATES, calls, is_cached_key, plan_
 from bench.chaos_proxy import UNHEALTHY_AFTER, TargetGroup
 from bench.chaos_report import ChaosRun, evaluate, outage_upstream_bound, render
 from bench.procfs import Machine
+from fakes.nws import Fault
 from server.nws import SERVICE
 from server.shedding import busy_message
-from tests.fake_nws import Fault
 
 # --- the schedule ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from bench.workloads import (
     distinct_grids,
     distinct_points,
 )
-from tests.fake_nws import grid_for
+from fakes.nws import grid_for
 
 #: The `hot` workload's locations as bench/RESULTS.md reads them ("5 grids"): Kansas City, Chicago,
 #: Dallas, Denver, Seattle, in this order.

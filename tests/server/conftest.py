@@ -24,11 +24,11 @@ from fastmcp import Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
+from fakes.nws import FakeNws
 from server.app import create_server
 from server.contract import HEALTH_PATH, MCP_PATH, EnvVar
 from server.nws import NwsClient, open_nws_client
 from server.settings import ServerSettings
-from tests.fake_nws import FakeNws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.fake_nws import TX_ALERTS, FakeNws
+from fakes.nws import TX_ALERTS, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import HEALTH_PATH
-from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, TEST_TOKEN, ServerProcess, jsonrpc, sdk_session
 
 pytestmark = pytest.mark.timeout(60)

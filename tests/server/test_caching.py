@@ -5,9 +5,9 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from fakes.nws import DENVER, FALLBACK_POINT, MISSING_STATION_POINT, TOPEKA, TOPEKA_NEIGHBOUR, FakeNws
 from server.contract import EnvVar
 from server.nws import NwsUnavailable
-from tests.fake_nws import DENVER, FALLBACK_POINT, MISSING_STATION_POINT, TOPEKA, TOPEKA_NEIGHBOUR, FakeNws
 from tests.server.conftest import FakeClock, call, connect, nws_client, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes.nws import TOPEKA, FakeNws
 from server.breaker import JITTER, CircuitBreaker, CircuitOpen
 from server.contract import EnvVar
 from server.nws import NwsCircuitOpen, NwsUnavailable
-from tests.fake_nws import TOPEKA, FakeNws
 from tests.server.conftest import FakeClock, call, connect, nws_client, sdk_session, start_server, text_of
 
 STATES = ("NY", "OH", "CA", "FL", "WA", "OR", "NV")

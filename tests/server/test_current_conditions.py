@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.fake_nws import (
+from fakes.nws import (
     DENVER,
     FALLBACK_POINT,
     LONDON,

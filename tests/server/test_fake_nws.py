@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from tests.fake_nws import LONDON, TOPEKA, FakeNws
+from fakes.nws import LONDON, TOPEKA, FakeNws
 from tests.server.conftest import REPO_ROOT, free_port
 
 pytestmark = pytest.mark.timeout(30)
@@ -86,7 +86,7 @@ def test_injected_failures_happen_n_times_then_normal_answers_resume(nws: FakeNw
 def test_standalone_fake_serves_with_latency_and_reports_stats(tmp_path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_nws", "--port", str(port), "--latency-ms", "150"],
+        [sys.executable, "-m", "fakes.nws", "--port", str(port), "--latency-ms", "150"],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from tests.fake_nws import DENVER, LONDON, NO_GRID_POINT, NULLS_POINT, TOPEKA, FakeNws
+from fakes.nws import DENVER, LONDON, NO_GRID_POINT, NULLS_POINT, TOPEKA, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import HEALTH_PATH
-from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, REPO_ROOT, jsonrpc, start_server
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.image]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
+from fakes.nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
 from server.nws import parse_point
-from tests.fake_nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = pytest.mark.timeout(30)

@@ -11,9 +11,9 @@ import anyio
 import httpx
 import pytest
 
+from fakes.nws import DENVER, TOPEKA, FakeNws
 from server import __version__
 from server.contract import HEALTH_PATH, EnvVar
-from tests.fake_nws import DENVER, TOPEKA, FakeNws
 from tests.server.conftest import MCP_HEADERS, REPO_ROOT, ServerProcess, free_port, jsonrpc, sdk_session
 
 pytestmark = pytest.mark.timeout(60)

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import HEALTH_PATH, EnvVar
-from tests.fake_nws import FakeNws
 from tests.server.conftest import ServerProcess, start_server
 
 pytestmark = pytest.mark.timeout(60)

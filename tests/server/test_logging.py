@@ -12,9 +12,9 @@ import httpx
 import pytest
 import structlog
 
+from fakes.nws import FakeNws
 from server.contract import EnvVar
 from server.logs import configure_logging, get_logger
-from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, TEST_TOKEN, FakeClock, ServerProcess, call, connect, jsonrpc
 
 pytestmark = pytest.mark.timeout(30)

@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 import structlog
 
+from fakes.nws import FakeNws
 from server.contract import EnvVar
 from server.logs import configure_logging
 from server.metrics import NAMESPACE
-from tests.fake_nws import FakeNws
 from tests.server.conftest import FakeClock, call, connect
 from tests.server.test_logging import tool_lines
 

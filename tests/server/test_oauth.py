@@ -1,6 +1,6 @@
 """MCP_AUTH_MODE=oauth end to end: the official MCP SDK client signs a person in and calls a tool.
 
-Everything is real HTTP on loopback: a fake Cognito user pool (tests/fake_oidc.py), moto's DynamoDB
+Everything is real HTTP on loopback: a fake Cognito user pool (fakes/oidc.py), moto's DynamoDB
 as the shared OAuth store, and `python -m server` with two workers, so registration, consent,
 callback and token exchange land on whichever worker answers, as they do behind a load balancer.
 """
@@ -29,10 +29,10 @@ from joserfc import jwk, jwt
 from mcp.shared.exceptions import MCPError
 from starlette.testclient import TestClient
 
+from fakes.nws import FakeNws
+from fakes.oidc import CLIENT_ID, TEST_PERSON, FakeCognito
 from server.app import create_server, http_transport
 from server.contract import EnvVar
-from tests.fake_nws import FakeNws
-from tests.fake_oidc import CLIENT_ID, TEST_PERSON, FakeCognito
 from tests.server.conftest import (
     MCP_HEADERS,
     REPO_ROOT,

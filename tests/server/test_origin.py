@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import HEALTH_PATH, EnvVar
-from tests.fake_nws import FakeNws
 from tests.server.conftest import (
     ALLOWED_ORIGIN,
     MCP_HEADERS,

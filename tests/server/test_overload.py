@@ -12,8 +12,8 @@ import anyio
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import MCP_PATH, EnvVar
-from tests.fake_nws import FakeNws
 from tests.server.conftest import (
     MCP_HEADERS,
     FakeClock,

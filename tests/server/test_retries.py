@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from fakes.nws import TOPEKA, FakeNws
 from server.contract import EnvVar
-from tests.fake_nws import TOPEKA, FakeNws
 from tests.server.conftest import call, connect, free_port, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]

@@ -8,8 +8,8 @@ from email.utils import format_datetime
 
 import pytest
 
+from fakes.nws import TOPEKA, FakeNws
 from server.contract import EnvVar
-from tests.fake_nws import TOPEKA, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import EnvVar
-from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, jsonrpc, start_server
 
 pytestmark = pytest.mark.timeout(120)

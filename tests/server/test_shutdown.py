@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from fakes.nws import FakeNws
 from server.contract import MCP_PATH, EnvVar
-from tests.fake_nws import FakeNws
 from tests.server.conftest import MCP_HEADERS, ServerProcess, jsonrpc, start_server
 
 pytestmark = pytest.mark.timeout(60)

@@ -19,10 +19,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from fakes.nws import TOPEKA, FakeNws
 from server.app import create_server, http_transport
 from server.contract import EnvVar
 from server.tracing import configure_tracing, url_template
-from tests.fake_nws import TOPEKA, FakeNws
 from tests.server.conftest import (
     MCP_HEADERS,
     FakeClock,

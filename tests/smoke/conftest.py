@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from fakes.nws import TOPEKA, FakeNws
 from server.contract import EnvVar
-from tests.fake_nws import TOPEKA, FakeNws
 from tests.server.conftest import REPO_ROOT, TEST_ENV, ServerProcess, start_server
 
 SMOKE = REPO_ROOT / "scripts" / "smoke.py"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_nws import FakeNws
+from fakes.nws import FakeNws
 from tests.server.conftest import ServerProcess
 from tests.smoke.conftest import POINT_ARGS, TOKEN, run_smoke
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_nws import DENVER, FakeNws
+from fakes.nws import DENVER, FakeNws
 from tests.server.conftest import ServerProcess, free_port
 from tests.smoke.conftest import POINT_ARGS, run_smoke
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_nws import FakeNws
+from fakes.nws import FakeNws
 from tests.server.conftest import ServerProcess, free_port
 from tests.smoke.conftest import POINT_ARGS, launch_server, run_smoke, smoke_command, smoke_env
 

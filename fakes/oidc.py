@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from tests.loopback_server import LoopbackServer
+from fakes.loopback import LoopbackServer
 
 POOL_ID = "us-east-1_FakePool1"
 CLIENT_ID = "fakeclient0123456789abcdef"
