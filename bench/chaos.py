@@ -14,16 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import shlex
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -33,9 +29,9 @@ from bench import procfs
 from bench.chaos_outcomes import CallRecord, PhaseSummary, summarize_phase
 from bench.chaos_plan import Phase, plan_json, schedule
 from bench.chaos_report import ChaosRun, render
-from bench.cli import versions
+from bench.invocation import run_harness
 from bench.loadgen import READY
-from bench.processes import LOOPBACK, ManagedProcess, Terminated, free_port, read_line, sigterm_raises
+from bench.processes import LOOPBACK, ManagedProcess, free_port, read_line
 from bench.services import REPO_ROOT, FakeNwsProcess, ServerProcess
 
 DEFAULT_OUTPUT: Final = REPO_ROOT / "bench" / "CHAOS.md"
@@ -216,29 +212,15 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[list[PhaseSummary], li
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; 0 when the run completed (whether or not the targets are met)."""
     args = parse_args(argv)
-    command = "pipenv run chaos" + (
-        "" if not argv and len(sys.argv) <= 1 else " " + shlex.join(argv or sys.argv[1:])
-    )
-    started = time.perf_counter()
-    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    try:
-        with sigterm_raises(), ExitStack() as stack:
-            workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chaos-")))
-            workdir.mkdir(parents=True, exist_ok=True)
-            summaries, marks = run(args, workdir)
-    except (KeyboardInterrupt, Terminated):
-        print("chaos: interrupted; every process it started has been stopped", file=sys.stderr)
+    outcome = run_harness("chaos", argv, args.workdir, lambda workdir: run(args, workdir))
+    if outcome is None:
         return 130
+    (summaries, marks), invocation = outcome
     chaos = ChaosRun(
-        command=command,
-        date=date,
-        machine=procfs.machine(),
-        python=platform.python_version(),
-        versions=versions(),
+        invocation=invocation,
         clients=args.clients,
         workers=args.workers,
         latency_ms=args.latency_ms,
-        wall_seconds=time.perf_counter() - started,
         phases=summaries,
         rss_marks=marks,
     )

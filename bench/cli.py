@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
-import platform
-import shlex
-import sys
-import tempfile
-import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from bench import procfs
-from bench.processes import Terminated, sigterm_raises
+from bench.invocation import run_harness
 from bench.report import RunInfo, render
 from bench.results import RunResults, Scenario, combine_repeats
 from bench.run_types import Mode
@@ -29,19 +20,6 @@ from bench.workloads import WEATHER_WORKLOADS, Workload
 PARTS: Final = ("load", "floor", "synth")
 DEFAULT_OUTPUT: Final = REPO_ROOT / "bench" / "RESULTS.md"
 COMMENTARY: Final = REPO_ROOT / "bench" / "TUNING.md"
-VERSIONED: Final = (
-    "fastmcp",
-    "mcp",
-    "uvicorn",
-    "uvloop",
-    "httptools",
-    "starlette",
-    "httpx",
-    "httpx2",
-    "pydantic",
-    "cdktf",
-    "cdktf-cdktf-provider-aws",
-)
 
 
 def _csv(choices: Sequence[str]) -> Callable[[str], list[str]]:
@@ -184,17 +162,6 @@ def describe(scenario: Scenario) -> str:
     )
 
 
-def versions() -> dict[str, str]:
-    """Installed versions of the libraries that matter for the numbers."""
-    found = {}
-    for name in VERSIONED:
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "missing"
-    return found
-
-
 def run(args: argparse.Namespace, workdir: Path) -> RunResults:
     """Run the selected parts; servers and the fake are always stopped."""
     results = RunResults()
@@ -223,31 +190,17 @@ def run(args: argparse.Namespace, workdir: Path) -> RunResults:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; exit code 0 when the run completed (whether or not the targets are met)."""
     args = parse_args(argv)
-    command = "pipenv run bench" + (
-        "" if not argv and len(sys.argv) <= 1 else " " + shlex.join(argv or sys.argv[1:])
-    )
-    started = time.perf_counter()
-    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    try:
-        with sigterm_raises(), ExitStack() as stack:
-            workdir = args.workdir or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-            workdir.mkdir(parents=True, exist_ok=True)
-            results = run(args, workdir)
-    except (KeyboardInterrupt, Terminated):
-        print("bench: interrupted; every process it started has been stopped", file=sys.stderr)
+    outcome = run_harness("bench", argv, args.workdir, lambda workdir: run(args, workdir))
+    if outcome is None:
         return 130
+    results, invocation = outcome
     info = RunInfo(
-        command=command,
-        date=date,
-        machine=procfs.machine(),
-        python=platform.python_version(),
-        versions=versions(),
+        invocation=invocation,
         latency_ms=args.latency_ms,
         workers=args.workers,
         client=args.client,
         target_clients=args.clients,
         tracing_sample_percent=args.tracing_sample_percent,
-        wall_seconds=time.perf_counter() - started,
     )
     commentary = COMMENTARY.read_text() if COMMENTARY.exists() else ""
     args.output.write_text(render(results, info, args.workloads, commentary))

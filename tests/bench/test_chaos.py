@@ -19,6 +19,7 @@ from bench.chaos_outcomes import (
 from bench.chaos_plan import COLD_EVERY, HOT_STATES, calls, is_cached_key, plan_json, schedule
 from bench.chaos_proxy import UNHEALTHY_AFTER, TargetGroup
 from bench.chaos_report import ChaosRun, evaluate, outage_upstream_bound, render
+from bench.invocation import Invocation
 from bench.procfs import Machine
 from fakes.nws import Fault
 from server.nws import SERVICE
@@ -141,15 +142,17 @@ def test_phase_summary_counts_kinds_stale_answers_and_cached_keys() -> None:
 
 def run_with(phases: list, marks: list[tuple[int, float]]) -> ChaosRun:
     return ChaosRun(
-        command="pipenv run chaos",
-        date="2026-12-03 09:00 UTC",
-        machine=Machine("AMD EPYC", 2, 23.5, "6.18"),
-        python="3.11.7",
-        versions={"fastmcp": "4.2.3"},
+        invocation=Invocation(
+            command="pipenv run chaos",
+            date="2026-12-03 09:00 UTC",
+            machine=Machine("AMD EPYC", 2, 23.5, "6.18"),
+            python="3.11.7",
+            versions={"fastmcp": "4.2.3"},
+            wall_seconds=600,
+        ),
         clients=100,
         workers=2,
         latency_ms=150,
-        wall_seconds=600,
         phases=phases,
         rss_marks=marks,
     )

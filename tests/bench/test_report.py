@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from bench.invocation import Invocation
 from bench.procfs import Machine
 from bench.report import RunInfo, number, render, table, times
 from bench.results import RunResults
 from tests.bench.conftest import MakeScenario
 
 INFO = RunInfo(
-    command="pipenv run bench --sweep",
-    date="2026-11-27 23:00 UTC",
-    machine=Machine("AMD EPYC", 2, 23.5, "6.18"),
-    python="3.11.7",
-    versions={"fastmcp": "4.2.3", "mcp": "2.3.0"},
+    invocation=Invocation(
+        command="pipenv run bench --sweep",
+        date="2026-11-27 23:00 UTC",
+        machine=Machine("AMD EPYC", 2, 23.5, "6.18"),
+        python="3.11.7",
+        versions={"fastmcp": "4.2.3", "mcp": "2.3.0"},
+        wall_seconds=150,
+    ),
     latency_ms=150,
     workers=2,
     client="sdk",
     target_clients=100,
-    wall_seconds=150,
 )
 
 
