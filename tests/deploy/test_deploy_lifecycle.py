@@ -1,5 +1,8 @@
-"""The user's path on emulated AWS: `cdktf deploy` from an empty account, inspect, re-plan, change,
-redeploy, `cdktf destroy`. Tests run in file order and share one deployment.
+"""The user's path on emulated AWS, in the README's order: `cdktf deploy` from an empty account with
+local state, inspect, re-plan, change, redeploy; leave cdktf for plain Terraform (HCL export); bootstrap
+the state bucket, move the state into it with --migrate-state and show that S3-native locking stops a
+concurrent run; `cdktf destroy` with remote state. Tests run in file order and share one deployment
+(one apply from empty is the suite's most expensive step).
 """
 
 from __future__ import annotations
@@ -8,12 +11,14 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.contract import LOG_GROUP_NAME
+from server.contract import LOG_GROUP_NAME, MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
 from stacks.config import DEFAULT_AMI_PARAMETER
 from stacks.source_hash import image_source_hash
 from tests.deploy.conftest import Emulator, Project, make_project
@@ -24,6 +29,7 @@ pytestmark = pytest.mark.timeout(600)
 
 #: Room for a second task (desired 1 -> 2 later) without touching the Auto Scaling group.
 HEADROOM = {"MCP_STACK_INSTANCE_MAX_COUNT": "3"}
+STATE_KEY = f"{MAIN_STACK_NAME}/terraform.tfstate"
 
 
 @pytest.fixture(scope="module")
@@ -246,8 +252,108 @@ def test_new_image_tag_in_hcl_builds_and_rolls_out_with_plain_terraform(
     assert task["containerDefinitions"][0]["image"] == image_uri
 
 
-def test_destroy_completes_and_leaves_nothing_of_ours(project: Project, outputs: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def bucket(project: Project, outputs: dict[str, Any]) -> str:
+    """`cdktf deploy` of the state stack, after the main stack has lived on local state for a while."""
+    outputs = project.deploy(STATE_BACKEND_STACK_NAME)
+    return outputs["state_bucket_name"]
+
+
+@pytest.fixture(scope="module")
+def deployed(project: Project, bucket: str) -> dict[str, Any]:
+    project.overrides.update({"MCP_STACK_STATE_BUCKET": bucket, "MCP_STACK_STATE_BUCKET_PATH_STYLE": "true"})
+    return project.deploy(migrate_state=True)
+
+
+def read_state(s3: Any, bucket: str) -> dict[str, Any]:
+    state = json.loads(s3.get_object(Bucket=bucket, Key=STATE_KEY)["Body"].read())
+    return {key: state[key] for key in ("lineage", "serial", "resources")}
+
+
+def test_bootstrap_creates_a_private_versioned_encrypted_tls_only_bucket(
+    project: Project, bucket: str
+) -> None:
+    s3 = project.client("s3")
+    assert bucket == "mcp-server-tfstate-123456789012-us-east-1"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    (lifecycle,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert lifecycle["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+
+
+def test_bootstrap_keeps_its_own_state_locally(project: Project, bucket: str) -> None:
+    assert (project.root / f"terraform.{STATE_BACKEND_STACK_NAME}.tfstate").is_file()
+
+
+def test_migration_moves_the_local_state_into_the_bucket_unchanged(
+    project: Project, bucket: str, outputs: dict[str, Any], deployed: dict[str, Any]
+) -> None:
+    state = json.loads(project.client("s3").get_object(Bucket=bucket, Key=STATE_KEY)["Body"].read())
+    addresses = {f"{r['type']}.{r['name']}" for r in state["resources"] if r["mode"] == "managed"}
+    assert "aws_ecs_service.service_service" in addresses
+    # The same infrastructure, adopted rather than recreated.
+    assert deployed["vpc_id"] == outputs["vpc_id"]
+    assert deployed["mcp_url"] == outputs["mcp_url"]
+
+
+def test_a_run_holding_the_lock_stops_a_concurrent_plan(
+    project: Project, bucket: str, deployed: dict[str, Any]
+) -> None:
+    s3 = project.client("s3")
+    state_before = read_state(s3, bucket)
+
+    # A real terraform run that holds the lock: an interactive apply waiting at its approval prompt.
+    holder = subprocess.Popen(
+        ["terraform", "apply", "-replace=terraform_data.image_build", "-no-color"],
+        cwd=project.stack_dir(),
+        env=project.command_env({"TF_INPUT": "1", "TF_IN_AUTOMATION": ""}),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not s3.list_objects_v2(Bucket=bucket, Prefix=f"{STATE_KEY}.tflock").get("KeyCount"):
+            assert holder.poll() is None, (
+                f"apply ended before taking the lock:\n{holder.stdout.read() if holder.stdout else ''}"
+            )
+            assert time.monotonic() < deadline, "no lock object appeared in the bucket"
+            time.sleep(0.5)
+
+        concurrent = project.terraform("plan", "-lock-timeout=0s", "-input=false", check=False)
+        assert concurrent.returncode != 0
+        assert "Error acquiring the state lock" in concurrent.stderr
+    finally:
+        output, _ = holder.communicate("no\n", timeout=120)
+
+    assert "Apply cancelled" in output
+    assert not s3.list_objects_v2(Bucket=bucket, Prefix=f"{STATE_KEY}.tflock").get("KeyCount")
+    # Neither run changed the recorded infrastructure: same lineage, serial and resources.
+    assert read_state(s3, bucket) == state_before
+    settled = project.terraform("plan", "-detailed-exitcode", "-input=false", check=False)
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+
+
+def test_destroy_with_remote_state_completes_and_leaves_nothing_of_ours(
+    project: Project, deployed: dict[str, Any]
+) -> None:
     project.destroy()
+    services = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
+        "services"
+    ]
+    assert all(s["status"] == "INACTIVE" for s in services)
     assert project.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     assert project.client("elbv2").describe_target_groups()["TargetGroups"] == []
     assert project.client("ecr").describe_repositories()["repositories"] == []
