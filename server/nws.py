@@ -34,7 +34,7 @@ from tenacity import (
 
 from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Fetch, Lookup, ResponseCache, StaleAllowed, V
-from server.call_log import record_cache, record_upstream
+from server.call_record import record_cache, record_upstream
 from server.logs import get_logger
 from server.models import (
     Alert,
