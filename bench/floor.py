@@ -11,8 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from server.__main__ import main as serve
+from server.gc_tuning import settle_heap
 from server.logs import configure_logging
-from server.runtime import settle_heap
 from server.settings import ServerSettings
 
 if TYPE_CHECKING:

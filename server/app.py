@@ -18,15 +18,15 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.auth import StaticBearerToken
-from server.call_log import ToolCallLogger
 from server.contract import MCP_PATH, normalize_origin
 from server.draining import DrainOnSigterm
+from server.gc_tuning import settle_heap
+from server.http_edge import EdgeRoutes, OriginGuard
 from server.logs import configure_logging
-from server.middleware import EdgeRoutes, OriginGuard
 from server.nws import open_nws_client
-from server.runtime import settle_heap
 from server.settings import ServerSettings
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
+from server.tool_call_log import ToolCallLogger
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
 from server.tracing import TraceContext, configure_tracing
 
@@ -81,7 +81,7 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     configure_logging(settings.log_level, secret=token)
     configure_tracing(settings.otlp_endpoint)
     app = http_transport(create_server(settings), settings)
-    settle_heap()  # after everything long-lived is built (see server/runtime.py)
+    settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)
     return app
 
 

@@ -1,7 +1,7 @@
 """What the tool call in progress did upstream: cache outcome per lookup, HTTP statuses, time waited.
 
 A context variable, so concurrent calls do not mix. The NWS client writes to it (`record_cache`,
-`record_upstream`) without knowing who reads it; the per-call log line (`server.call_log`)
+`record_upstream`) without knowing who reads it; the per-call log line (`server.tool_call_log`)
 opens a record around each tool call (`recording`) and writes it out. This module imports nothing
 from FastMCP or the rest of the server: the HTTP client sits below the tool layer.
 """

@@ -9,7 +9,7 @@ from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from pydantic import ValidationError as PydanticValidationError
 
-from server.tool_middleware import ToolCallMiddleware
+from server.tool_call_middleware import ToolCallMiddleware
 from server.tools.validation import input_error
 
 

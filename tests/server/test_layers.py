@@ -23,5 +23,5 @@ def test_the_nws_client_imports_neither_fastmcp_nor_the_tool_layer() -> None:
     loaded = modules_loaded_by("server.nws")
     framework = sorted(name for name in loaded if name == "fastmcp" or name.startswith(("fastmcp.", "mcp.")))
     assert framework == [], f"server.nws pulls in MCP framework modules: {framework[:5]}"
-    assert {"server.tools", "server.call_log", "server.app"} & loaded == set()
+    assert {"server.tools", "server.tool_call_log", "server.app"} & loaded == set()
     assert "server.call_record" in loaded  # what the client writes its upstream facts to

@@ -18,7 +18,7 @@ from fastmcp.tools.base import ToolResult
 from server.call_record import CallRecord, recording
 from server.logs import get_logger
 from server.metrics import emf_members
-from server.tool_middleware import ToolCallMiddleware
+from server.tool_call_middleware import ToolCallMiddleware
 
 
 class ToolCallLogger(ToolCallMiddleware):
