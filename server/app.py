@@ -1,7 +1,7 @@
 """The application: FastMCP server (tools, lifespan, auth, logging middleware) wrapped for HTTP.
 
-`create_app` is the uvicorn factory (`server.app:create_app`), so each worker process builds its own
-app, NWS client and cache from the same validated environment.
+`create_app` is the uvicorn factory (`server.app:create_app`, run by `server.serving.serve`), so each
+worker process builds its own app, NWS client and cache from the same validated environment.
 """
 
 from __future__ import annotations
@@ -86,11 +86,12 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
 
 
 def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
-    """Any FastMCP server, served the way this project serves it.
+    """A FastMCP server wrapped for HTTP the way this server is deployed.
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
-    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. Public so the
-    benchmark's framework floor uses exactly this transport.
+    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. `create_app`
+    applies it to the weather server; an app factory given to `server.serving.serve` can apply it
+    to its own FastMCP server.
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,

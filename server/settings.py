@@ -1,7 +1,7 @@
 """ServerSettings: the server's whole configuration, read once from the environment and validated.
 
 Every field is read from the variable named in `server.contract.EnvVar`; a bad value stops the server
-at start with a message naming that variable (see `server.__main__`).
+at start with a message naming that variable (see `server.serving.read_settings`).
 """
 
 from __future__ import annotations
