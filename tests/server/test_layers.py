@@ -25,3 +25,10 @@ def test_the_nws_client_imports_neither_fastmcp_nor_the_tool_layer() -> None:
     assert framework == [], f"server.nws pulls in MCP framework modules: {framework[:5]}"
     assert {"server.tools", "server.tool_call_log", "server.app"} & loaded == set()
     assert "server.call_record" in loaded  # what the client writes its upstream facts to
+
+
+def test_the_serving_entry_point_leaves_fastmcp_to_the_workers() -> None:
+    # uvicorn's supervisor process only runs server.serving; each worker imports the app itself.
+    loaded = modules_loaded_by("server.__main__")
+    assert "server.serving" in loaded
+    assert not any(name == "fastmcp" or name.startswith("fastmcp.") for name in loaded)
