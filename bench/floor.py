@@ -1,8 +1,9 @@
 """The framework floor: a trivial echo tool behind exactly the weather server's transport.
 
-`python -m bench.floor` validates the same environment and runs the same uvicorn configuration as
-`python -m server` (its `main`), and `create_app` wraps the echo server with the server's own
-`http_transport`. What the weather tools cost on top of this is our code's overhead per call.
+`python -m bench.floor` validates the same environment and serves with the same process model as
+`python -m server` (`server.serving.serve` with this module's app factory), and `create_app` wraps
+the echo server with the server's own `http_transport`. What the weather tools cost on top of this
+is our code's overhead per call.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from server.__main__ import main as serve
+from server.gc_tuning import settle_heap
 from server.logs import configure_logging
-from server.runtime import settle_heap
+from server.serving import EXIT_BAD_CONFIG, read_settings, serve
 from server.settings import ServerSettings
 
 if TYPE_CHECKING:
@@ -42,5 +43,14 @@ def create_app() -> ASGIApp:
     return app
 
 
+def main() -> int:
+    """Serve the floor until SIGTERM/SIGINT, like `python -m server`; returns the exit code."""
+    settings = read_settings()
+    if settings is None:
+        return EXIT_BAD_CONFIG
+    serve(settings, app_factory=FACTORY)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(serve(FACTORY))
+    sys.exit(main())

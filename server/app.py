@@ -1,7 +1,7 @@
 """The application: FastMCP server (tools, lifespan, auth, logging middleware) wrapped for HTTP.
 
-`create_app` is the uvicorn factory (`server.app:create_app`), so each worker process builds its own
-app, NWS client and cache from the same validated environment.
+`create_app` is the uvicorn factory (`server.app:create_app`, run by `server.serving.serve`), so each
+worker process builds its own app, NWS client and cache from the same validated environment.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.auth import StaticBearerToken
-from server.call_log import ToolCallLogger
 from server.contract import MCP_PATH, normalize_origin
 from server.draining import DrainOnSigterm
+from server.gc_tuning import settle_heap
+from server.http_edge import EdgeRoutes, OriginGuard
 from server.logs import configure_logging
-from server.middleware import EdgeRoutes, OriginGuard
 from server.nws import open_nws_client
-from server.runtime import settle_heap
 from server.settings import ServerSettings
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
+from server.tool_call_log import ToolCallLogger
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
 from server.tracing import TraceContext, configure_tracing
 
@@ -81,16 +81,17 @@ def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     configure_logging(settings.log_level, secret=token)
     configure_tracing(settings.otlp_endpoint)
     app = http_transport(create_server(settings), settings)
-    settle_heap()  # after everything long-lived is built (see server/runtime.py)
+    settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)
     return app
 
 
 def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
-    """Any FastMCP server, served the way this project serves it.
+    """A FastMCP server wrapped for HTTP the way this server is deployed.
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
-    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. Public so the
-    benchmark's framework floor uses exactly this transport.
+    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. `create_app`
+    applies it to the weather server; an app factory given to `server.serving.serve` can apply it
+    to its own FastMCP server.
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,

@@ -4,7 +4,7 @@ Our own events (structlog) are rendered and written by structlog directly; third
 (uvicorn, FastMCP, the MCP SDK) go through one stdlib handler that renders them with the same
 processors. Both produce the same keys in the same order. Rendering our events without the stdlib
 round trip (two LogRecords, a formatter, a handler per line) cut the per-tool-call line from ~55
-to ~22 us in a busy worker. The line written per tool call is `server.call_log`'s. This module
+to ~22 us in a busy worker. The line written per tool call is `server.tool_call_log`'s. This module
 does not import FastMCP: uvicorn's supervisor process (which only configures logging) stays ~35 MB
 smaller with several workers.
 """

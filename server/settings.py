@@ -1,7 +1,7 @@
 """ServerSettings: the server's whole configuration, read once from the environment and validated.
 
 Every field is read from the variable named in `server.contract.EnvVar`; a bad value stops the server
-at start with a message naming that variable (see `server.__main__`).
+at start with a message naming that variable (see `server.serving.read_settings`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,15 @@ import re
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from server import __version__
@@ -58,6 +66,31 @@ _HOSTNAME_RE = re.compile(
 _MIN_TOKEN_LENGTH: Final = 16
 
 
+def _blank_is_unset(value: Any) -> Any:
+    """An empty or all-blank value of an optional variable means unset (None)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+#: Optional variables: unset, empty or blank is None; their field validators see None or a value.
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_is_unset)]
+
+
+def _list_items(value: str, *, space_separated: bool = False) -> tuple[str, ...]:
+    """The items of a comma-separated (optionally also space-separated) list: stripped, without
+    empty items and repeats, in their first order."""
+    parts = value.replace(",", " ").split() if space_separated else value.split(",")
+    return tuple(dict.fromkeys(part.strip() for part in parts if part.strip()))
+
+
+def _http_url(value: str, example: str) -> HttpUrl:
+    """The value as an http(s) URL, or an error naming an example of one."""
+    try:
+        return HttpUrl(value.strip())
+    except ValidationError:
+        raise ValueError(f"must be an http(s) URL such as {example}") from None
+
+
 class ServerSettings(BaseSettings):
     """Typed view of the environment contract (names in `server.contract.EnvVar`)."""
 
@@ -70,17 +103,17 @@ class ServerSettings(BaseSettings):
     )
     port: int = Field(CONTAINER_PORT, ge=1, le=65535, validation_alias=EnvVar.PORT)
     workers: int = Field(1, ge=1, le=64, validation_alias=EnvVar.WORKERS)
-    auth_token: SecretStr | None = Field(None, validation_alias=EnvVar.AUTH_TOKEN)
+    auth_token: OptionalSecret = Field(None, validation_alias=EnvVar.AUTH_TOKEN)
     auth_mode: AuthMode | None = Field(
         None, validation_alias=EnvVar.AUTH_MODE, description="Unset: token when MCP_AUTH_TOKEN is set."
     )
-    public_url: str | None = Field(None, validation_alias=EnvVar.PUBLIC_URL)
-    oidc_config_url: str | None = Field(None, validation_alias=EnvVar.OIDC_CONFIG_URL)
-    oidc_client_id: str | None = Field(None, validation_alias=EnvVar.OIDC_CLIENT_ID)
-    oidc_client_secret: SecretStr | None = Field(None, validation_alias=EnvVar.OIDC_CLIENT_SECRET)
+    public_url: OptionalText = Field(None, validation_alias=EnvVar.PUBLIC_URL)
+    oidc_config_url: OptionalText = Field(None, validation_alias=EnvVar.OIDC_CONFIG_URL)
+    oidc_client_id: OptionalText = Field(None, validation_alias=EnvVar.OIDC_CLIENT_ID)
+    oidc_client_secret: OptionalSecret = Field(None, validation_alias=EnvVar.OIDC_CLIENT_SECRET)
     oauth_store: str = Field("memory", validation_alias=EnvVar.OAUTH_STORE)
-    oauth_jwt_signing_key: SecretStr | None = Field(None, validation_alias=EnvVar.OAUTH_JWT_SIGNING_KEY)
-    oauth_storage_key: SecretStr | None = Field(None, validation_alias=EnvVar.OAUTH_STORAGE_KEY)
+    oauth_jwt_signing_key: OptionalSecret = Field(None, validation_alias=EnvVar.OAUTH_JWT_SIGNING_KEY)
+    oauth_storage_key: OptionalSecret = Field(None, validation_alias=EnvVar.OAUTH_STORAGE_KEY)
     oauth_redirect_uris: Annotated[tuple[str, ...], NoDecode] = Field(
         DEFAULT_OAUTH_REDIRECT_URIS, validation_alias=EnvVar.OAUTH_REDIRECT_URIS
     )
@@ -121,7 +154,7 @@ class ServerSettings(BaseSettings):
     retry_budget_seconds: float = Field(8.0, gt=0, validation_alias=EnvVar.NWS_RETRY_BUDGET_SECONDS)
     retry_backoff_seconds: float = Field(0.25, gt=0, le=5, validation_alias=EnvVar.NWS_RETRY_BACKOFF_SECONDS)
     #: OTLP/HTTP collector base URL (http://127.0.0.1:4318 in the task); unset: no traces exported.
-    otlp_endpoint: str | None = Field(None, validation_alias=EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT)
+    otlp_endpoint: OptionalText = Field(None, validation_alias=EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT)
 
     max_concurrent_requests: int = Field(
         10,
@@ -144,7 +177,7 @@ class ServerSettings(BaseSettings):
         validation_alias=EnvVar.NWS_BREAKER_OPEN_SECONDS,
         description="How long the breaker stays open before one probe request (jittered by up to 20 %).",
     )
-    shared_cache_dir: str | None = Field(
+    shared_cache_dir: OptionalText = Field(
         None,
         validation_alias=EnvVar.NWS_SHARED_CACHE_DIR,
         description="Directory of the cache the worker processes share; `python -m server` makes one"
@@ -177,13 +210,12 @@ class ServerSettings(BaseSettings):
                 raise ValueError("must be an IP address or a host name, e.g. 0.0.0.0 or 127.0.0.1") from None
         return value
 
-    @field_validator("auth_token", mode="before")
+    @field_validator("auth_token")
     @classmethod
-    def _check_token(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and value.strip() == ""):
+    def _check_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None:
             return None  # unset or empty: auth off
-        if not isinstance(value, str):
-            return value
+        value = token.get_secret_value()
         if not _TOKEN_RE.match(value):
             raise ValueError(
                 "must be a bearer token of letters, digits and -._~+/ (no spaces or quotes);"
@@ -191,7 +223,7 @@ class ServerSettings(BaseSettings):
             )
         if len(value) < _MIN_TOKEN_LENGTH:
             raise ValueError(f"is too short to be a secret: use at least {_MIN_TOKEN_LENGTH} characters")
-        return value
+        return token
 
     @field_validator("auth_mode", mode="before")
     @classmethod
@@ -204,7 +236,7 @@ class ServerSettings(BaseSettings):
     @field_validator("public_url", "oidc_config_url")
     @classmethod
     def _https_or_loopback_url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+        if value is None:
             return None
         parts = urlsplit(value.strip())
         loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
@@ -217,23 +249,16 @@ class ServerSettings(BaseSettings):
     @field_validator("oidc_client_id")
     @classmethod
     def _client_id_shape(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+        if value is None:
             return None
         if len(value) > 128 or not all(" " < ch <= "~" for ch in value):
             raise ValueError("must be printable ASCII without spaces (at most 128 characters)")
         return value
 
-    @field_validator("oidc_client_secret", mode="before")
+    @field_validator("oauth_jwt_signing_key", "oauth_storage_key")
     @classmethod
-    def _blank_secret_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("oauth_jwt_signing_key", "oauth_storage_key", mode="before")
-    @classmethod
-    def _long_key(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, str) and len(value) < MIN_OAUTH_KEY_LENGTH:
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_OAUTH_KEY_LENGTH:
             raise ValueError(
                 f"is too short: use at least {MIN_OAUTH_KEY_LENGTH} random characters, e.g. "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
@@ -259,7 +284,7 @@ class ServerSettings(BaseSettings):
     def _split_redirect_uris(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        uris = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+        uris = _list_items(value)
         for uri in uris:
             scheme = uri.partition("://")[0].lower()
             if scheme not in ("http", "https") or uri.startswith(("https://*", "http://*")):
@@ -276,7 +301,7 @@ class ServerSettings(BaseSettings):
     def _split_scopes(cls, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        scopes = tuple(dict.fromkeys(value.replace(",", " ").split()))
+        scopes = _list_items(value, space_separated=True)
         if not scopes:
             raise ValueError("must name at least one scope, e.g. openid")
         return scopes
@@ -287,9 +312,7 @@ class ServerSettings(BaseSettings):
         if not isinstance(value, str):
             return value
         origins = []
-        for item in (part.strip() for part in value.split(",")):
-            if not item:
-                continue
+        for item in _list_items(value):
             normalized = normalize_origin(item)
             if normalized is None:
                 raise ValueError(
@@ -302,10 +325,7 @@ class ServerSettings(BaseSettings):
     @field_validator("nws_api_base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        try:
-            url = HttpUrl(value.strip())
-        except ValidationError:
-            raise ValueError("must be an http(s) URL such as https://api.weather.gov") from None
+        url = _http_url(value, "https://api.weather.gov")
         if url.query or url.fragment:
             raise ValueError("must not carry a query or fragment")
         return str(url).rstrip("/")
@@ -313,12 +333,9 @@ class ServerSettings(BaseSettings):
     @field_validator("otlp_endpoint")
     @classmethod
     def _check_otlp_endpoint(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
+        if value is None:
             return None
-        try:
-            url = HttpUrl(value.strip())
-        except ValidationError:
-            raise ValueError("must be an http(s) URL such as http://127.0.0.1:4318") from None
+        url = _http_url(value, "http://127.0.0.1:4318")
         if url.path not in (None, "", "/") or url.query or url.fragment:
             raise ValueError("must be the collector's base URL (no path): /v1/traces is added")
         return str(url).rstrip("/")
@@ -333,14 +350,14 @@ class ServerSettings(BaseSettings):
             raise ValueError("must be printable ASCII of at most 256 characters")
         return value
 
-    @field_validator("shared_cache_dir", mode="before")
+    @field_validator("shared_cache_dir")
     @classmethod
-    def _check_shared_cache_dir(cls, value: Any) -> Any:
-        if value is None or (isinstance(value, str) and not value.strip()):
+    def _check_shared_cache_dir(cls, value: str | None) -> str | None:
+        if value is None:
             return None
-        if isinstance(value, str) and not value.strip().startswith("/"):
+        if not value.strip().startswith("/"):
             raise ValueError("must be an absolute directory path, e.g. /dev/shm/mcp-weather-cache")
-        return value.strip() if isinstance(value, str) else value
+        return value.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod

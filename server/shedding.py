@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.contract import MCP_PATH
 from server.logs import get_logger
-from server.tool_middleware import ToolCallMiddleware
+from server.tool_call_middleware import ToolCallMiddleware
 
 #: Seconds a shed caller is asked to wait before retrying.
 RETRY_AFTER_SECONDS: Final = 1

@@ -120,7 +120,7 @@ def test_redeploy_without_source_changes_builds_nothing(project: Project, output
 def test_server_change_builds_exactly_once_and_rolls_the_task_definition(
     project: Project, outputs: dict[str, Any]
 ) -> None:
-    tools = project.root / "server" / "tools.py"
+    tools = project.root / "server" / "tools" / "weather.py"
     tools.write_text(tools.read_text() + "\n# a change that must reach production\n")
     project.stubs.clear()
     after = project.deploy()

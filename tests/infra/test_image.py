@@ -88,8 +88,8 @@ def test_hash_changes_with_any_server_file_and_only_with_inputs(source_tree: Pat
     (source_tree / "server" / "__pycache__").mkdir(exist_ok=True)
     (source_tree / "server" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     assert image_source_hash(source_tree) == before
-    (source_tree / "server" / "tools.py").write_text(
-        (source_tree / "server" / "tools.py").read_text() + "\n# change\n"
+    (source_tree / "server" / "tools" / "weather.py").write_text(
+        (source_tree / "server" / "tools" / "weather.py").read_text() + "\n# change\n"
     )
     assert image_source_hash(source_tree) != before
 

@@ -195,7 +195,7 @@ async def test_bad_coordinates_are_rejected_before_any_upstream_request(
 async def test_slow_stations_end_in_a_clear_error_within_the_tool_budget(
     nws: FakeNws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("server.tools.CONDITIONS_BUDGET_SECONDS", 0.5)  # the real one is 19 s
+    monkeypatch.setattr("server.tools.weather.CONDITIONS_BUDGET_SECONDS", 0.5)  # the real one is 19 s
     nws.slow("/stations/", 3, times=3)
     async with connect(nws) as client:
         result = await call(client, TOOL, latitude=TOPEKA[0], longitude=TOPEKA[1])

@@ -112,6 +112,15 @@ async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
     assert nws.count("/gridpoints/") == 0
 
 
+async def test_outside_coverage_error_names_the_coordinates_as_queried(nws: FakeNws) -> None:
+    # Like every point tool: all 4 decimals, not 6 significant digits (151.209).
+    async with connect(nws) as client:
+        result = await call(client, "get_forecast", latitude=-33.8688, longitude=151.2093)
+
+    assert result.is_error
+    assert text_of(result).startswith("No forecast for -33.8688, 151.2093: the National Weather Service")
+
+
 async def test_point_without_a_forecast_grid_is_the_same_clear_error(nws: FakeNws) -> None:
     async with connect(nws) as client:
         result = await call(client, "get_forecast", latitude=NO_GRID_POINT[0], longitude=NO_GRID_POINT[1])

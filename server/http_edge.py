@@ -19,7 +19,8 @@ from server import __version__
 from server.contract import HEALTH_PATH, MCP_PATH, normalize_origin
 from server.logs import get_logger
 
-log = get_logger(__name__)
+#: The logger name from before this module was renamed: log queries may filter on it.
+log = get_logger("server.middleware")
 
 
 async def _send_json(send: Send, status: int, body: dict[str, object], *, head: bool = False) -> None:

@@ -1,0 +1,67 @@
+"""What the tool call in progress did upstream: cache outcome per lookup, HTTP statuses, time waited.
+
+A context variable, so concurrent calls do not mix. The NWS client writes to it (`record_cache`,
+`record_upstream`) without knowing who reads it; the per-call log line (`server.tool_call_log`)
+opens a record around each tool call (`recording`) and writes it out. This module imports nothing
+from FastMCP or the rest of the server: the HTTP client sits below the tool layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CallRecord:
+    """What one tool call did upstream: cache outcome per lookup, HTTP statuses seen."""
+
+    cache: dict[str, str] = field(default_factory=dict)
+    upstream_statuses: list[int | str] = field(default_factory=list)
+    #: Milliseconds spent waiting on upstream attempts, summed.
+    upstream_ms: float = 0.0
+
+    def summary(self) -> str | None:
+        """One word for the whole call: stale beats miss beats hit."""
+        outcomes = set(self.cache.values())
+        for word, members in (
+            ("stale", {"stale"}),
+            ("miss", {"miss", "coalesced"}),
+            ("bypass", {"bypass"}),
+            ("hit", {"hit"}),
+        ):
+            if outcomes & members:
+                return word
+        return None
+
+
+_current_call: ContextVar[CallRecord | None] = ContextVar("current_tool_call", default=None)
+
+
+@contextmanager
+def recording() -> Iterator[CallRecord]:
+    """A fresh record that `record_cache` and `record_upstream` fill until the block ends."""
+    record = CallRecord()
+    token = _current_call.set(record)
+    try:
+        yield record
+    finally:
+        _current_call.reset(token)
+
+
+def record_cache(kind: str, status: str) -> None:
+    """Note a cache outcome (kind: points, forecast, alerts) on the current tool call, if any."""
+    record = _current_call.get()
+    if record is not None:
+        record.cache[kind] = status
+
+
+def record_upstream(status: int | str, elapsed_ms: float = 0.0) -> None:
+    """Note an upstream HTTP status (or "timeout", "connect_error") and how long the attempt took
+    on the current tool call, if any."""
+    record = _current_call.get()
+    if record is not None:
+        record.upstream_statuses.append(status)
+        record.upstream_ms += elapsed_ms

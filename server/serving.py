@@ -1,0 +1,100 @@
+"""Serving a server process: read the environment, then run uvicorn the way this server is deployed.
+
+`python -m server` is `read_settings()` then `serve(settings)`. An application that serves its own
+FastMCP server with this process model (workers, shared cache directory, keep-alive, graceful
+shutdown) passes `serve` the import string of its own app factory, typically one that wraps its
+server with `server.app.http_transport`.
+
+This module does not import FastMCP: uvicorn's supervisor process stays small; each worker imports
+the app factory itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import ExitStack
+from typing import Final
+
+from pydantic import ValidationError
+
+from server.contract import SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.settings import ServerSettings, describe_validation_error
+
+#: Exit code of a process whose environment is invalid.
+EXIT_BAD_CONFIG: Final = 2
+#: The uvicorn factory of the weather server (each worker process calls it).
+APP_FACTORY: Final = "server.app:create_app"
+
+
+def read_settings() -> ServerSettings | None:
+    """The validated environment, or None after printing one line per problem (naming the variable)
+    on stderr: the caller exits with EXIT_BAD_CONFIG, before binding and without a traceback."""
+    try:
+        return ServerSettings()
+    except ValidationError as error:
+        print(
+            f"server: invalid configuration, not starting:\n{describe_validation_error(error)}",
+            file=sys.stderr,
+        )
+        return None
+
+
+def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
+    """Run uvicorn until SIGTERM/SIGINT with `settings`' host, port, workers and timeouts.
+
+    `app_factory` ("module:function") is called in each worker process to build its ASGI app; the
+    default is the weather server (`server.app.create_app`).
+    """
+    # Imported only once the configuration is known to be good: a bad value fails fast and quietly.
+    from server.logs import configure_logging, get_logger
+    from server.shared_cache import process_group_directory
+
+    token = settings.auth_token.get_secret_value() if settings.auth_token else None
+    configure_logging(settings.log_level, secret=token)
+    log = get_logger("server")
+    if settings.uses_default_user_agent:
+        log.warning(
+            "nws_user_agent_default",
+            message=f"Set {EnvVar.NWS_USER_AGENT} to identify this service with a contact email;"
+            " NWS may block anonymous or generic clients.",
+        )
+    with ExitStack() as stack:
+        if settings.workers > 1 and settings.cache_enabled and not settings.shared_cache_dir:
+            # Inherited by every worker (their settings are read from the environment again).
+            os.environ[EnvVar.NWS_SHARED_CACHE_DIR] = stack.enter_context(process_group_directory())
+        _run_uvicorn(app_factory, settings)
+
+
+def _run_uvicorn(app_factory: str, settings: ServerSettings) -> None:
+    import uvicorn
+
+    from server.logs import get_logger
+
+    get_logger("server").info(
+        "server_starting",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        auth=settings.effective_auth_mode,
+        allowed_origins=list(settings.allowed_origins),
+        nws_api_base_url=settings.nws_api_base_url,
+        cache_enabled=settings.cache_enabled,
+        keep_alive_seconds=settings.keep_alive_seconds,
+        shared_cache_dir=os.environ.get(EnvVar.NWS_SHARED_CACHE_DIR),
+    )
+    uvicorn.run(
+        app_factory,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )

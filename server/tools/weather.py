@@ -1,0 +1,387 @@
+"""The weather tools: get_alerts, get_forecast, get_current_conditions, get_hourly_forecast and
+get_alerts_for_point, and `register_tools`, the table that adds them to the server.
+
+Each tool checks its arguments (`server.tools.validation`), asks the NWS client for models, and
+answers with text (`server.tools.rendering`) and structured content (`server.models`). Tool names
+and parameters are a public contract (see docs/ARCHITECTURE.md); new parameters must be optional.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any, Final
+
+import anyio
+from fastmcp import Context, FastMCP
+from fastmcp.exceptions import ToolError
+from fastmcp.tools.base import ToolResult
+from mcp_types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from server.cache import Lookup
+from server.conditions import MAX_STATIONS_TRIED, build_conditions, render_conditions, unusable_reason
+from server.logs import get_logger
+from server.models import (
+    Alert,
+    AlertsResult,
+    ConditionsResult,
+    ForecastResult,
+    Freshness,
+    GridPoint,
+    HourlyForecastResult,
+    HourlyPeriod,
+    Observation,
+    PointAlertsResult,
+    SkippedStation,
+    Station,
+)
+from server.nws import NwsClient, NwsError, PointNotCovered
+from server.settings import TOOL_TIMEOUT_SECONDS
+from server.tools.rendering import (
+    plural,
+    point_text,
+    render_alerts,
+    render_forecast,
+    render_hourly,
+    stale_note,
+)
+from server.tools.validation import (
+    DEFAULT_HOURS,
+    DEFAULT_PERIODS,
+    MAX_HOURS,
+    MAX_PERIODS,
+    LatitudeParameter,
+    LongitudeParameter,
+    SeverityParameter,
+    check_count,
+    check_point,
+    input_error,
+    normalize_area,
+    normalize_severity,
+)
+
+#: Key of the NWS client in the lifespan context.
+NWS_CLIENT_KEY: Final = "nws"
+MAX_ALERTS_SHOWN: Final = 25
+#: get_current_conditions may need several upstream requests in a row (point, stations, then one
+#: observation per station tried); all of them must fit in the tool's timeout, with a margin.
+CONDITIONS_BUDGET_SECONDS: Final = TOOL_TIMEOUT_SECONDS - 1
+
+_ANNOTATIONS: Final = {
+    "read_only_hint": True,
+    "destructive_hint": False,
+    "idempotent_hint": True,
+    "open_world_hint": True,
+}
+
+log = get_logger("server.tools")
+
+
+def _client(ctx: Context) -> NwsClient:
+    return ctx.lifespan_context[NWS_CLIENT_KEY]
+
+
+@contextmanager
+def _upstream_errors(tool: str) -> Iterator[None]:
+    """NWS failures become ToolErrors with their actionable sentence; anything else is logged and masked."""
+    try:
+        yield
+    except ToolError:
+        raise
+    except NwsError as error:
+        raise ToolError(str(error), log_level=logging.WARNING) from None
+    except Exception:
+        log.exception("tool_internal_error", tool=tool)
+        raise ToolError(
+            f"{tool} failed because of an internal error in this weather server (not in the National"
+            " Weather Service). Retrying is unlikely to help; the operator can find details in the"
+            " server logs."
+        ) from None
+
+
+def _freshness(lookup: Lookup[Any]) -> Freshness:
+    fetched = datetime.fromtimestamp(lookup.fetched_at, UTC)
+    return Freshness(
+        stale=lookup.status == "stale",
+        fetched_at=fetched.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        age_seconds=max(0, round(time.time() - lookup.fetched_at)),
+    )
+
+
+def filter_severity(alerts: tuple[Alert, ...], severity: str | None) -> tuple[Alert, ...]:
+    """The alerts of one severity (all when severity is None); NWS's own case is not trusted."""
+    if severity is None:
+        return alerts
+    return tuple(alert for alert in alerts if (alert.severity or "").lower() == severity.lower())
+
+
+async def _covered_point(client: NwsClient, lat: float, lon: float, what: str) -> GridPoint:
+    """The point's grid cell, or an input error saying the point is outside NWS coverage."""
+    try:
+        return (await client.point(lat, lon)).value
+    except PointNotCovered:
+        raise input_error(
+            f"No {what} for {point_text(lat, lon)}: the National Weather Service covers the United States"
+            " and its territories only. Check the coordinates (latitude first;"
+            " longitudes in the Americas are negative)."
+        ) from None
+
+
+async def get_alerts(
+    state: Annotated[
+        str,
+        Field(
+            description="Two-letter US state or territory code (e.g. CA, NY, PR) or NWS marine area code"
+            " (e.g. GM for the Gulf of America/Mexico); case-insensitive.",
+        ),
+    ],
+    ctx: Context,
+    severity: SeverityParameter = None,
+) -> ToolResult:
+    """Get the active weather alerts (warnings, watches, advisories) the US National Weather Service
+    has issued for a US state, territory or marine area.
+
+    Returns each alert's event, affected area, severity, urgency, certainty, headline, description,
+    instructions and effective/expiry times. An empty list means no alerts are in effect.
+    Optionally only the alerts of one severity (Extreme, Severe, Moderate, Minor, Unknown).
+    """
+    area = normalize_area(state)
+    wanted = normalize_severity(severity)
+    with _upstream_errors("get_alerts"):
+        lookup = await _client(ctx).alerts(area)
+    alerts = filter_severity(lookup.value, wanted)
+    result = AlertsResult(
+        area=area,
+        total=len(alerts),
+        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
+        severity=wanted,
+        total_unfiltered=len(lookup.value) if wanted else None,
+        freshness=_freshness(lookup),
+    )
+    return ToolResult(content=render_alerts(result), structured_content=result)
+
+
+async def get_forecast(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+    periods: Annotated[
+        int,
+        Field(
+            description=f"How many forecast periods (half-days) to return, 1 to {MAX_PERIODS}; NWS"
+            " usually publishes 14 (7 days).",
+            json_schema_extra={"minimum": 1, "maximum": MAX_PERIODS},
+        ),
+    ] = DEFAULT_PERIODS,
+) -> ToolResult:
+    """Get the US National Weather Service forecast for a location in the United States or its
+    territories, given its latitude and longitude.
+
+    Returns the next forecast periods ("Tonight", "Wednesday", ...) with temperature, wind,
+    chance of precipitation and a detailed description, plus the nearest named place.
+    Locations outside NWS coverage (other countries, open ocean) are an error.
+    """
+    lat, lon = check_point(latitude, longitude)
+    check_count("periods", periods, MAX_PERIODS)
+    client = _client(ctx)
+    with _upstream_errors("get_forecast"):
+        point = await _covered_point(client, lat, lon, "forecast")
+        forecast = await client.forecast(point)
+    result = ForecastResult(
+        latitude=lat,
+        longitude=lon,
+        place=point.place,
+        grid=point.grid,
+        updated=forecast.value.updated,
+        periods=list(forecast.value.periods[:periods]),
+        available_periods=len(forecast.value.periods),
+        freshness=_freshness(forecast),
+    )
+    return ToolResult(content=render_forecast(result), structured_content=result)
+
+
+async def get_hourly_forecast(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+    hours: Annotated[
+        int,
+        Field(
+            description=f"How many hours to return, 1 to {MAX_HOURS} (what NWS publishes); default"
+            f" {DEFAULT_HOURS}.",
+            json_schema_extra={"minimum": 1, "maximum": MAX_HOURS},
+        ),
+    ] = DEFAULT_HOURS,
+) -> ToolResult:
+    """Get the US National Weather Service hour-by-hour forecast for a location in the United States
+    or its territories, given its latitude and longitude.
+
+    Returns each hour's time (local), temperature, chance of precipitation, wind and a short
+    forecast ("Chance Showers"), plus the nearest named place. Good for "will it rain in the next
+    few hours". Locations outside NWS coverage are an error.
+    """
+    lat, lon = check_point(latitude, longitude)
+    check_count("hours", hours, MAX_HOURS)
+    client = _client(ctx)
+    with _upstream_errors("get_hourly_forecast"):
+        point = await _covered_point(client, lat, lon, "hourly forecast")
+        forecast = await client.hourly_forecast(point)
+    hours_published = forecast.value.hours
+    result = HourlyForecastResult(
+        latitude=lat,
+        longitude=lon,
+        place=point.place,
+        grid=point.grid,
+        updated=forecast.value.updated,
+        hours=[HourlyPeriod(**dataclasses.asdict(hour)) for hour in hours_published[:hours]],
+        available_hours=len(hours_published),
+        freshness=_freshness(forecast),
+    )
+    return ToolResult(content=render_hourly(result), structured_content=result)
+
+
+async def get_alerts_for_point(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+    severity: SeverityParameter = None,
+) -> ToolResult:
+    """Get the active weather alerts (warnings, watches, advisories) that the US National Weather Service
+    has issued for areas containing a location, given its latitude and longitude: "is there a warning
+    where I am" without knowing the state.
+
+    Returns each alert's event, affected area, severity, urgency, certainty, headline, description,
+    instructions and effective/expiry times. An empty list means no alerts are in effect there.
+    Optionally only the alerts of one severity (Extreme, Severe, Moderate, Minor, Unknown).
+    """
+    lat, lon = check_point(latitude, longitude)
+    wanted = normalize_severity(severity)
+    with _upstream_errors("get_alerts_for_point"):
+        lookup = await _client(ctx).point_alerts(lat, lon)
+    if lookup.value is None:
+        raise input_error(
+            f"The National Weather Service does not issue alerts for {point_text(lat, lon)}: it covers the"
+            " United States, its territories and their coastal waters. Check the coordinates"
+            " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
+            " get_alerts with a marine area code."
+        )
+    alerts = filter_severity(lookup.value, wanted)
+    result = PointAlertsResult(
+        latitude=lat,
+        longitude=lon,
+        total=len(alerts),
+        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
+        severity=wanted,
+        total_unfiltered=len(lookup.value) if wanted else None,
+        freshness=_freshness(lookup),
+    )
+    return ToolResult(content=render_alerts(result), structured_content=result)
+
+
+async def _first_usable_observation(
+    client: NwsClient, stations: tuple[Station, ...]
+) -> tuple[Station, Lookup[Observation | None], list[SkippedStation]]:
+    """The nearest station whose latest observation is usable, trying at most MAX_STATIONS_TRIED."""
+    skipped: list[SkippedStation] = []
+    failure: NwsError | None = None
+    now = datetime.now(UTC)
+    for station in stations[:MAX_STATIONS_TRIED]:
+        try:
+            lookup = await client.latest_observation(station.id)
+        except NwsError as error:
+            if error.status == 403:  # the server's own configuration: no other station will do better
+                raise
+            failure = error
+            problem = f"HTTP {error.status}" if error.status else "no answer"
+            skipped.append(
+                SkippedStation(id=station.id, reason=f"NWS failed to send its observation ({problem})")
+            )
+            continue
+        reason = unusable_reason(lookup.value, now)
+        if reason is None:
+            return station, lookup, skipped
+        skipped.append(SkippedStation(id=station.id, reason=reason))
+    if failure is not None and all(item.reason.startswith("NWS failed") for item in skipped):
+        raise failure
+    reasons = "; ".join(f"{item.id}: {item.reason}" for item in skipped)
+    raise ToolError(
+        f"No usable current observation near this point: the nearest {plural(len(skipped), 'station')}"
+        f" checked could not be used ({reasons}). get_hourly_forecast gives the forecast for the"
+        " current hour instead.",
+        log_level=logging.INFO,
+    )
+
+
+async def get_current_conditions(
+    latitude: LatitudeParameter,
+    longitude: LongitudeParameter,
+    ctx: Context,
+) -> ToolResult:
+    """Get the current weather near a location in the United States or its territories, given its
+    latitude and longitude: the latest US National Weather Service observation from the nearest
+    station that reported recently.
+
+    Returns the station (id, name, distance), observation time and age, description, temperature
+    (°F and °C), dew point, humidity, wind (speed, direction, gust), pressure, visibility, and heat
+    index or wind chill when reported. Values the station did not report are left out.
+    Locations outside NWS coverage are an error.
+    """
+    lat, lon = check_point(latitude, longitude)
+    client = _client(ctx)
+    try:
+        with anyio.fail_after(CONDITIONS_BUDGET_SECONDS), _upstream_errors("get_current_conditions"):
+            point = await _covered_point(client, lat, lon, "current conditions")
+            stations = (await client.stations(point)).value
+            if not stations:
+                raise ToolError(
+                    f"The National Weather Service lists no observation stations near {point_text(lat, lon)}."
+                    " get_hourly_forecast gives the forecast for the current hour instead.",
+                    log_level=logging.INFO,
+                )
+            station, lookup, skipped = await _first_usable_observation(client, stations)
+    except TimeoutError:
+        raise ToolError(
+            "The National Weather Service did not provide a usable observation within"
+            f" {CONDITIONS_BUDGET_SECONDS:g} seconds. Try again in a few minutes.",
+            log_level=logging.WARNING,
+        ) from None
+    observation = lookup.value
+    if observation is None:  # unusable_reason never lets None through
+        raise ToolError("get_current_conditions failed because of an internal error in this weather server.")
+    result = build_conditions(
+        latitude=lat,
+        longitude=lon,
+        place=point.place,
+        station=station,
+        observation=observation,
+        now=datetime.now(UTC),
+        skipped=skipped,
+        freshness=_freshness(lookup),
+    )
+    text = render_conditions(result)
+    if result.freshness.stale:
+        text = stale_note(result.freshness, "observation") + "\n\n" + text
+    return ToolResult(content=text, structured_content=result)
+
+
+def register_tools(mcp: FastMCP) -> None:
+    """Add every tool to the server with annotations, output schemas and the call timeout."""
+    tools: tuple[tuple[Callable[..., Any], str, type[BaseModel]], ...] = (
+        (get_alerts, "Weather alerts (US NWS)", AlertsResult),
+        (get_forecast, "Weather forecast (US NWS)", ForecastResult),
+        (get_current_conditions, "Current conditions (US NWS)", ConditionsResult),
+        (get_hourly_forecast, "Hourly forecast (US NWS)", HourlyForecastResult),
+        (get_alerts_for_point, "Weather alerts for a location (US NWS)", PointAlertsResult),
+    )
+    for function, title, result in tools:
+        mcp.tool(
+            function,
+            annotations=ToolAnnotations(title=title, **_ANNOTATIONS),
+            output_schema=result.model_json_schema(mode="serialization"),
+            timeout=TOOL_TIMEOUT_SECONDS,
+        )
