@@ -18,7 +18,7 @@ from constructs import Construct
 
 
 @dataclass(frozen=True)
-class AutoscalingProps:
+class ServiceAutoscalingProps:
     cluster_name: str
     service_name: str
     min_tasks: int
@@ -30,7 +30,7 @@ class AutoscalingProps:
 
 
 class ServiceAutoscaling(Construct):
-    def __init__(self, scope: Construct, id_: str, props: AutoscalingProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: ServiceAutoscalingProps) -> None:
         super().__init__(scope, id_)
         self.target = AppautoscalingTarget(
             self,

@@ -51,7 +51,7 @@ from .iam import service_trust_policy
 
 
 @dataclass(frozen=True)
-class CapacityProps:
+class EcsCapacityProps:
     name: str
     aws: AwsContext
     vpc_id: str
@@ -66,7 +66,7 @@ class CapacityProps:
 class EcsCapacity(Construct):
     """The cluster and the instances it places tasks on."""
 
-    def __init__(self, scope: Construct, id_: str, props: CapacityProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: EcsCapacityProps) -> None:
         super().__init__(scope, id_)
         name = props.name
 

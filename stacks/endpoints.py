@@ -14,7 +14,7 @@ from .aws_context import AwsContext
 
 
 @dataclass(frozen=True)
-class EndpointsProps:
+class VpcEndpointsProps:
     name: str
     aws: AwsContext
     vpc_id: str
@@ -26,7 +26,7 @@ class EndpointsProps:
 
 
 class VpcEndpoints(Construct):
-    def __init__(self, scope: Construct, id_: str, props: EndpointsProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: VpcEndpointsProps) -> None:
         super().__init__(scope, id_)
         self.security_group = SecurityGroup(
             self,

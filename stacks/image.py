@@ -27,7 +27,7 @@ IMAGE_PLATFORM = "linux/arm64"
 
 
 @dataclass(frozen=True)
-class ImageProps:
+class ContainerImageProps:
     name: str
     #: Content hash of the image inputs; becomes the image tag.
     source_hash: str
@@ -42,7 +42,7 @@ class ImageProps:
 class ContainerImage(Construct):
     """Exposes ``image_uri`` for the task definition and ``build`` for it to depend on."""
 
-    def __init__(self, scope: Construct, id_: str, props: ImageProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: ContainerImageProps) -> None:
         super().__init__(scope, id_)
         self.repository: EcrRepository | None = None
         self.build: TerraformResource | None = None

@@ -64,7 +64,7 @@ VIA_SERVICE_ACTIONS = (
 
 
 @dataclass(frozen=True)
-class KeyProps:
+class EncryptionKeyProps:
     name: str
     aws: AwsContext
     #: Log groups CloudWatch Logs may encrypt with the key (exact names).
@@ -76,7 +76,7 @@ class KeyProps:
 class EncryptionKey(Construct):
     """Exposes ``key`` (its ``arn`` goes into ``kms_key_id`` / ``kms_key`` arguments)."""
 
-    def __init__(self, scope: Construct, id_: str, props: KeyProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: EncryptionKeyProps) -> None:
         super().__init__(scope, id_)
         self.key = KmsKey(
             self,
@@ -90,7 +90,7 @@ class EncryptionKey(Construct):
         KmsAlias(self, "alias", name=f"alias/{props.name}", target_key_id=self.key.key_id)
 
 
-def key_policy(props: KeyProps) -> dict[str, object]:
+def key_policy(props: EncryptionKeyProps) -> dict[str, object]:
     aws = props.aws
     account = f"arn:{aws.partition}:iam::{aws.account_id}:root"
     log_group_arns = [

@@ -13,25 +13,25 @@ from server.contract import LOG_GROUP_NAME, MCP_PATH, SHUTDOWN_GRACE_SECONDS, En
 from .access_logs import AccessLogs, AccessLogsProps
 from .alarms import Alarms, AlarmsProps
 from .auth_token import AuthToken, AuthTokenProps
-from .autoscaling import AutoscalingProps, ServiceAutoscaling
+from .autoscaling import ServiceAutoscaling, ServiceAutoscalingProps
 from .aws_context import AwsContext
 from .base import ReadableStack
-from .capacity import CapacityProps, EcsCapacity
+from .capacity import EcsCapacity, EcsCapacityProps
 from .config import PROJECT_ROOT, InfraConfig
 from .dashboard import Dashboard, DashboardProps
 from .domain import Domain, DomainProps
-from .endpoints import EndpointsProps, VpcEndpoints
+from .endpoints import VpcEndpoints, VpcEndpointsProps
 from .flow_logs import FlowLogs, FlowLogsProps, flow_log_group_name
-from .image import ContainerImage, ImageProps
-from .kms import EncryptionKey, KeyProps
+from .image import ContainerImage, ContainerImageProps
+from .kms import EncryptionKey, EncryptionKeyProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
 from .network import Network, NetworkProps
-from .oauth import OAuthProps, OAuthSignIn
-from .observability import Observability, ObservabilityProps
+from .oauth import OAuthSignIn, OAuthSignInProps
 from .provider import configure_backend, provider_for
-from .service import McpService, ServiceProps
+from .service import McpService, McpServiceProps
+from .service_logs import ServiceLogs, ServiceLogsProps
 from .source_hash import image_source_hash
-from .tracing import TracingProps, server_environment
+from .tracing import TracingSettings, server_environment
 from .waf import Waf, WafProps, waf_log_group_name
 
 
@@ -83,7 +83,7 @@ class McpServerStack(ReadableStack):
             VpcEndpoints(
                 self,
                 "endpoints",
-                EndpointsProps(
+                VpcEndpointsProps(
                     name=name,
                     aws=aws,
                     vpc_id=self.network.vpc.id,
@@ -98,7 +98,7 @@ class McpServerStack(ReadableStack):
         self.capacity = EcsCapacity(
             self,
             "capacity",
-            CapacityProps(
+            EcsCapacityProps(
                 name=name,
                 aws=aws,
                 vpc_id=self.network.vpc.id,
@@ -114,7 +114,7 @@ class McpServerStack(ReadableStack):
         self.image = ContainerImage(
             self,
             "image",
-            ImageProps(
+            ContainerImageProps(
                 name=name,
                 source_hash=image_source_hash(project_root),
                 retention_count=config.image_retention_count,
@@ -124,10 +124,10 @@ class McpServerStack(ReadableStack):
             ),
         )
 
-        self.observability = Observability(
+        self.logs = ServiceLogs(
             self,
-            "observability",
-            ObservabilityProps(
+            "observability",  # the construct id predates the class name: it is the address
+            ServiceLogsProps(
                 log_group_name=LOG_GROUP_NAME,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=kms_key_arn,
@@ -218,7 +218,7 @@ class McpServerStack(ReadableStack):
             self.oauth = OAuthSignIn(
                 self,
                 "oauth",
-                OAuthProps(
+                OAuthSignInProps(
                     name=name,
                     aws=aws,
                     host_name=config.domain_name,
@@ -234,14 +234,14 @@ class McpServerStack(ReadableStack):
         self.service = McpService(
             self,
             "service",
-            ServiceProps(
+            McpServiceProps(
                 name=name,
                 aws=aws,
                 vpc_id=self.network.vpc.id,
                 subnet_ids=self.network.private_subnet_ids,
                 cluster_id=self.capacity.cluster.id,
                 capacity_provider_name=self.capacity.capacity_provider.name,
-                log_group=self.observability.log_group,
+                log_group=self.logs.log_group,
                 image_uri=self.image.image_uri,
                 image_repository_arn=self._image_repository_arn(aws),
                 cpu=config.task_cpu,
@@ -282,7 +282,7 @@ class McpServerStack(ReadableStack):
             ServiceAutoscaling(
                 self,
                 "autoscaling",
-                AutoscalingProps(
+                ServiceAutoscalingProps(
                     cluster_name=cluster_name,
                     service_name=service_name,
                     min_tasks=config.autoscaling_min_task_count,
@@ -347,7 +347,7 @@ class McpServerStack(ReadableStack):
         return EncryptionKey(
             self,
             "kms",
-            KeyProps(name=config.name, aws=aws, log_group_names=log_groups, via_services=services),
+            EncryptionKeyProps(name=config.name, aws=aws, log_group_names=log_groups, via_services=services),
         )
 
     def _image_repository_arn(self, aws: AwsContext) -> str | None:
@@ -359,11 +359,11 @@ class McpServerStack(ReadableStack):
         account, region, repository = ecr
         return f"arn:{aws.partition}:ecr:{region}:{account}:repository/{repository}"
 
-    def _tracing(self) -> TracingProps | None:
+    def _tracing(self) -> TracingSettings | None:
         config = self.config
         if not config.tracing_enabled:
             return None
-        return TracingProps(
+        return TracingSettings(
             collector_image=config.tracing_collector_image, sample_percent=config.tracing_sample_percent
         )
 
@@ -422,7 +422,7 @@ class McpServerStack(ReadableStack):
             "service_name": (self.service.service.name, "ECS service name"),
             "listener_arn": (self.load_balancer.listener.arn, "ARN of the listener forwarding to the tasks"),
             "vpc_id": (self.network.vpc.id, "VPC ID"),
-            "log_group_name": (self.observability.log_group.name, "CloudWatch log group of the containers"),
+            "log_group_name": (self.logs.log_group.name, "CloudWatch log group of the containers"),
             "image_uri": (self.image.image_uri, "Image the service runs"),
         }
         if self.image.repository is not None:

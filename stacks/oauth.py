@@ -58,7 +58,7 @@ _MFA = {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}
 
 
 @dataclass(frozen=True)
-class OAuthProps:
+class OAuthSignInProps:
     name: str
     aws: AwsContext
     #: Host name clients use (domain_name); the server's callback lives there.
@@ -76,7 +76,7 @@ class OAuthProps:
 class OAuthSignIn(Construct):
     """Exposes the user pool, domain, app client, table, key secret ARNs and the task permissions."""
 
-    def __init__(self, scope: Construct, id_: str, props: OAuthProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: OAuthSignInProps) -> None:
         super().__init__(scope, id_)
         name = props.name
         self.user_pool = CognitoUserPool(
@@ -162,7 +162,7 @@ class OAuthSignIn(Construct):
             "storage_key", f"{name}/mcp-oauth-storage-key", "encrypts the OAuth state table's values", props
         )
 
-    def _generated_key(self, id_: str, secret_name: str, purpose: str, props: OAuthProps) -> str:
+    def _generated_key(self, id_: str, secret_name: str, purpose: str, props: OAuthSignInProps) -> str:
         secret = SecretsmanagerSecret(
             self,
             id_,

@@ -36,7 +36,7 @@ from server.contract import HEALTH_PATH, ContainerHealthCheck, EnvVar
 
 from .aws_context import AwsContext
 from .iam import Allow, policy_document, service_trust_policy
-from .tracing import XRAY_ACTIONS, TracingProps, collector_container
+from .tracing import XRAY_ACTIONS, TracingSettings, collector_container
 
 CONTAINER_NAME = "mcp-server"
 #: Non-root user the container runs as, whatever the image's default (matches server/Dockerfile).
@@ -44,7 +44,7 @@ CONTAINER_USER = "10001:10001"
 
 
 @dataclass(frozen=True)
-class ServiceProps:
+class McpServiceProps:
     name: str
     aws: AwsContext
     vpc_id: str
@@ -85,11 +85,11 @@ class ServiceProps:
     autoscaled: bool = False
     ecs_exec: bool = False
     #: An ADOT collector sidecar exporting the server's traces to X-Ray (None: no tracing).
-    tracing: TracingProps | None = None
+    tracing: TracingSettings | None = None
 
 
 class McpService(Construct):
-    def __init__(self, scope: Construct, id_: str, props: ServiceProps) -> None:
+    def __init__(self, scope: Construct, id_: str, props: McpServiceProps) -> None:
         super().__init__(scope, id_)
         name = props.name
         aws = props.aws
@@ -321,7 +321,7 @@ class McpService(Construct):
         )
 
     @staticmethod
-    def _containers(props: ServiceProps) -> list[dict[str, object]]:
+    def _containers(props: McpServiceProps) -> list[dict[str, object]]:
         containers = [McpService._container(props)]
         if props.tracing is not None:
             containers.append(
@@ -335,7 +335,7 @@ class McpService(Construct):
         return containers
 
     @staticmethod
-    def _container(props: ServiceProps) -> dict[str, object]:
+    def _container(props: McpServiceProps) -> dict[str, object]:
         definition = McpService._container_base(props)
         secrets = dict(props.extra_secrets)
         if props.auth_secret_arn is not None:
@@ -345,7 +345,7 @@ class McpService(Construct):
         return definition
 
     @staticmethod
-    def _container_base(props: ServiceProps) -> dict[str, object]:
+    def _container_base(props: McpServiceProps) -> dict[str, object]:
         probe = list(ContainerHealthCheck.COMMAND)
         if props.health_check_path != HEALTH_PATH:  # someone else's server (image_uri) answers elsewhere
             probe.append(props.health_check_path)

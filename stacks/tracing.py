@@ -23,7 +23,9 @@ XRAY_ACTIONS: Final = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 
 @dataclass(frozen=True)
-class TracingProps:
+class TracingSettings:
+    """What the collector sidecar runs and samples (not a construct: McpService adds the sidecar)."""
+
     collector_image: str
     #: Share (0-100) of traces recorded when the client did not decide.
     sample_percent: float
@@ -45,22 +47,22 @@ def collector_config(region: str) -> dict[str, object]:
     }
 
 
-def server_environment(props: TracingProps) -> dict[str, str]:
+def server_environment(settings: TracingSettings) -> dict[str, str]:
     """What the server needs to export to the sidecar, with head sampling (parent-based)."""
     return {
         EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT: f"http://127.0.0.1:{OTLP_HTTP_PORT}",
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG": f"{props.sample_percent / 100:g}",
+        "OTEL_TRACES_SAMPLER_ARG": f"{settings.sample_percent / 100:g}",
     }
 
 
 def collector_container(
-    props: TracingProps, *, log_group_name: str, region: str, user: str
+    settings: TracingSettings, *, log_group_name: str, region: str, user: str
 ) -> dict[str, object]:
     """The sidecar's container definition (own log stream prefix, health-checked, read-only)."""
     return {
         "name": COLLECTOR_CONTAINER_NAME,
-        "image": props.collector_image,
+        "image": settings.collector_image,
         "essential": False,
         "user": user,
         "readonlyRootFilesystem": True,

@@ -1,4 +1,8 @@
-"""Observability: the service's CloudWatch log group (alarms and dashboard join it later)."""
+"""ServiceLogs: the CloudWatch log group the service's containers write to.
+
+Its construct id stays ``observability`` (the address ``aws_cloudwatch_log_group.observability_log_group``
+predates the name): ids are Terraform addresses, class names are not.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,17 @@ from constructs import Construct
 
 
 @dataclass(frozen=True)
-class ObservabilityProps:
+class ServiceLogsProps:
     log_group_name: str
     log_retention_days: int
     #: Customer-managed key for the log group (None: CloudWatch Logs' own encryption).
     kms_key_arn: str | None = None
 
 
-class Observability(Construct):
-    def __init__(self, scope: Construct, id_: str, props: ObservabilityProps) -> None:
+class ServiceLogs(Construct):
+    """Exposes ``log_group``."""
+
+    def __init__(self, scope: Construct, id_: str, props: ServiceLogsProps) -> None:
         super().__init__(scope, id_)
         self.log_group = CloudwatchLogGroup(
             self,
