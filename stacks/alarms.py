@@ -15,14 +15,13 @@ from constructs import Construct
 
 from server import metrics
 
+from .metric_dimensions import ALB_NAMESPACE, CONTAINER_INSIGHTS_NAMESPACE, ECS_NAMESPACE, MetricDimensions
+
 
 @dataclass(frozen=True)
 class AlarmsProps:
     name: str
-    alb_arn_suffix: str
-    target_group_arn_suffix: str
-    cluster_name: str
-    service_name: str
+    dimensions: MetricDimensions
     response_time_p95_seconds: float
     errors_5xx_per_minute: int
     cpu_percent: int
@@ -68,9 +67,11 @@ class Alarms(Construct):
             )
         actions = [self.topic.arn] if self.topic else None
 
-        alb = {"LoadBalancer": props.alb_arn_suffix}
-        target = {"LoadBalancer": props.alb_arn_suffix, "TargetGroup": props.target_group_arn_suffix}
-        service = {"ClusterName": props.cluster_name, "ServiceName": props.service_name}
+        alb, target, service = (
+            props.dimensions.load_balancer,
+            props.dimensions.target_group,
+            props.dimensions.service,
+        )
         common = {"alarm_actions": actions, "ok_actions": actions}
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
 
@@ -85,8 +86,8 @@ class Alarms(Construct):
             datapoints_to_alarm=2,
             treat_missing_data="notBreaching",
             metric_query=[
-                _metric("elb", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", alb),
-                _metric("target", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", target),
+                _metric("elb", ALB_NAMESPACE, "HTTPCode_ELB_5XX_Count", "Sum", alb),
+                _metric("target", ALB_NAMESPACE, "HTTPCode_Target_5XX_Count", "Sum", target),
                 CloudwatchMetricAlarmMetricQuery(
                     id="errors",
                     expression="FILL(elb, 0) + FILL(target, 0)",
@@ -101,7 +102,7 @@ class Alarms(Construct):
             "unhealthy_hosts",
             alarm_name=f"{props.name}-unhealthy-targets",
             alarm_description="At least one task fails the /health check behind the load balancer.",
-            namespace="AWS/ApplicationELB",
+            namespace=ALB_NAMESPACE,
             metric_name="UnHealthyHostCount",
             dimensions=target,
             statistic="Maximum",
@@ -117,7 +118,7 @@ class Alarms(Construct):
             "response_time",
             alarm_name=f"{props.name}-p95-response-time",
             alarm_description="p95 response time is above the threshold (NWS slow, or tasks saturated).",
-            namespace="AWS/ApplicationELB",
+            namespace=ALB_NAMESPACE,
             metric_name="TargetResponseTime",
             dimensions=target,
             extended_statistic="p95",
@@ -138,7 +139,7 @@ class Alarms(Construct):
                 f"{key}_high",
                 alarm_name=f"{props.name}-{key}-high",
                 alarm_description=f"Service {key} utilization is above {limit}% (scale out or size up).",
-                namespace="AWS/ECS",
+                namespace=ECS_NAMESPACE,
                 metric_name=metric,
                 dimensions=service,
                 statistic="Average",
@@ -160,8 +161,8 @@ class Alarms(Construct):
             # No Container Insights data means no tasks reported at all: that is the failure.
             treat_missing_data="breaching",
             metric_query=[
-                _metric("desired", "ECS/ContainerInsights", "DesiredTaskCount", "Average", service),
-                _metric("running", "ECS/ContainerInsights", "RunningTaskCount", "Average", service),
+                _metric("desired", CONTAINER_INSIGHTS_NAMESPACE, "DesiredTaskCount", "Average", service),
+                _metric("running", CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", "Average", service),
                 CloudwatchMetricAlarmMetricQuery(
                     id="missing", expression="desired - running", label="tasks missing", return_data=True
                 ),

@@ -16,17 +16,17 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from constructs import Construct
 
+from .metric_dimensions import MetricDimensions
+
 
 @dataclass(frozen=True)
 class ServiceAutoscalingProps:
-    cluster_name: str
-    service_name: str
+    #: The service (its scalable resource id) and the ALB target group its request count comes from.
+    dimensions: MetricDimensions
     min_tasks: int
     max_tasks: int
     cpu_target_percent: int
     requests_per_target: int
-    #: "<alb arn_suffix>/<target group arn_suffix>", the ALBRequestCountPerTarget resource label.
-    request_count_resource_label: str
 
 
 class ServiceAutoscaling(Construct):
@@ -37,7 +37,7 @@ class ServiceAutoscaling(Construct):
             "target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=f"service/{props.cluster_name}/{props.service_name}",
+            resource_id=props.dimensions.scalable_resource_id,
             min_capacity=props.min_tasks,
             max_capacity=props.max_tasks,
         )
@@ -47,13 +47,13 @@ class ServiceAutoscaling(Construct):
                 "requests",
                 "ALBRequestCountPerTarget",
                 props.requests_per_target,
-                props.request_count_resource_label,
+                props.dimensions.request_count_resource_label,
             ),
         ):
             AppautoscalingPolicy(
                 self,
                 policy_id,
-                name=f"{props.service_name}-{policy_id}",
+                name=f"{props.dimensions.service_name}-{policy_id}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=self.target.service_namespace,
                 scalable_dimension=self.target.scalable_dimension,

@@ -11,6 +11,13 @@ from constructs import Construct
 
 from server import metrics
 
+from .metric_dimensions import (
+    ALB_NAMESPACE,
+    CONTAINER_INSIGHTS_NAMESPACE,
+    ECS_NAMESPACE,
+    MetricDimensions,
+    flat,
+)
 from .waf import RATE_LIMIT_RULE
 
 
@@ -18,10 +25,7 @@ from .waf import RATE_LIMIT_RULE
 class DashboardProps:
     name: str
     region: str
-    alb_arn_suffix: str
-    target_group_arn_suffix: str
-    cluster_name: str
-    service_name: str
+    dimensions: MetricDimensions
     #: The web ACL's name (its CloudWatch dimension), when WAF is on.
     waf_web_acl_name: str | None = None
 
@@ -64,10 +68,10 @@ class Dashboard(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: DashboardProps) -> None:
         super().__init__(scope, id_)
-        elb = "AWS/ApplicationELB"
-        lb = ["LoadBalancer", props.alb_arn_suffix]
-        tg = ["TargetGroup", props.target_group_arn_suffix, *lb]
-        svc = ["ClusterName", props.cluster_name, "ServiceName", props.service_name]
+        elb = ALB_NAMESPACE
+        lb = flat(props.dimensions.load_balancer)
+        tg = flat(props.dimensions.target_group)
+        svc = flat(props.dimensions.service)
         region = props.region
         widgets = [
             _widget("Requests", [[elb, "RequestCount", *lb]], 0, 0, region),
@@ -100,7 +104,7 @@ class Dashboard(Construct):
             ),
             _widget(
                 "CPU and memory (%)",
-                [["AWS/ECS", "CPUUtilization", *svc], ["AWS/ECS", "MemoryUtilization", *svc]],
+                [[ECS_NAMESPACE, "CPUUtilization", *svc], [ECS_NAMESPACE, "MemoryUtilization", *svc]],
                 0,
                 12,
                 region,
@@ -109,8 +113,8 @@ class Dashboard(Construct):
             _widget(
                 "Tasks",
                 [
-                    ["ECS/ContainerInsights", "RunningTaskCount", *svc],
-                    ["ECS/ContainerInsights", "DesiredTaskCount", *svc],
+                    [CONTAINER_INSIGHTS_NAMESPACE, "RunningTaskCount", *svc],
+                    [CONTAINER_INSIGHTS_NAMESPACE, "DesiredTaskCount", *svc],
                 ],
                 12,
                 12,

@@ -25,6 +25,7 @@ from .flow_logs import FlowLogs, FlowLogsProps, flow_log_group_name
 from .image import ContainerImage, ContainerImageProps
 from .kms import EncryptionKey, EncryptionKeyProps
 from .load_balancer import HealthCheck, LoadBalancer, LoadBalancerProps
+from .metric_dimensions import MetricDimensions
 from .network import Network, NetworkProps
 from .oauth import OAuthSignIn, OAuthSignInProps
 from .provider import configure_backend, provider_for
@@ -276,20 +277,22 @@ class McpServerStack(ReadableStack):
             ),
         )
 
-        alb, target_group = self.load_balancer.alb, self.load_balancer.target_group
-        cluster_name, service_name = self.capacity.cluster.name, self.service.service.name
+        dimensions = MetricDimensions(
+            alb_arn_suffix=self.load_balancer.alb.arn_suffix,
+            target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
+            cluster_name=self.capacity.cluster.name,
+            service_name=self.service.service.name,
+        )
         if config.autoscaling_max_task_count is not None:
             ServiceAutoscaling(
                 self,
                 "autoscaling",
                 ServiceAutoscalingProps(
-                    cluster_name=cluster_name,
-                    service_name=service_name,
+                    dimensions=dimensions,
                     min_tasks=config.autoscaling_min_task_count,
                     max_tasks=config.autoscaling_max_task_count,
                     cpu_target_percent=config.autoscaling_cpu_target_percent,
                     requests_per_target=config.autoscaling_requests_per_target,
-                    request_count_resource_label=f"{alb.arn_suffix}/{target_group.arn_suffix}",
                 ),
             )
         self.alarms: Alarms | None = None
@@ -299,10 +302,7 @@ class McpServerStack(ReadableStack):
                 "alarms",
                 AlarmsProps(
                     name=name,
-                    alb_arn_suffix=alb.arn_suffix,
-                    target_group_arn_suffix=target_group.arn_suffix,
-                    cluster_name=cluster_name,
-                    service_name=service_name,
+                    dimensions=dimensions,
                     response_time_p95_seconds=config.alarm_response_time_p95_seconds,
                     errors_5xx_per_minute=config.alarm_5xx_per_minute,
                     cpu_percent=config.alarm_cpu_percent,
@@ -319,10 +319,7 @@ class McpServerStack(ReadableStack):
                 DashboardProps(
                     name=name,
                     region=aws.region,
-                    alb_arn_suffix=alb.arn_suffix,
-                    target_group_arn_suffix=target_group.arn_suffix,
-                    cluster_name=cluster_name,
-                    service_name=service_name,
+                    dimensions=dimensions,
                     waf_web_acl_name=self.waf.web_acl.name if self.waf else None,
                 ),
             )

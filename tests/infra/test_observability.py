@@ -69,6 +69,44 @@ def test_dashboard_shows_traffic_latency_errors_health_resources_and_tasks(defau
     )
 
 
+#: The one load balancer, target group and service of the stack, as CloudWatch dimension values.
+WATCHED = {
+    "LoadBalancer": "${aws_lb.load_balancer_alb.arn_suffix}",
+    "TargetGroup": "${aws_lb_target_group.load_balancer_target_group.arn_suffix}",
+    "ClusterName": "${aws_ecs_cluster.capacity_cluster.name}",
+    "ServiceName": "${aws_ecs_service.service_service.name}",
+}
+
+
+def test_alarms_dashboard_and_autoscaling_watch_the_same_load_balancer_and_service(
+    full_synth: Synth,
+) -> None:
+    seen: list[dict[str, str]] = []
+    for alarm in full_synth.resources("aws_cloudwatch_metric_alarm").values():
+        seen.append(alarm.get("dimensions") or {})
+        seen += [
+            query["metric"].get("dimensions") or {}
+            for query in alarm.get("metric_query", [])
+            if "metric" in query
+        ]
+    body = json.loads(full_synth.resource("aws_cloudwatch_dashboard")["dashboard_body"])
+    for widget in body["widgets"]:
+        for row in widget["properties"]["metrics"]:
+            names_and_values = [part for part in row[2:] if isinstance(part, str)]
+            seen.append(dict(zip(names_and_values[::2], names_and_values[1::2], strict=True)))
+    watched = {name: value for dimensions in seen for name, value in dimensions.items() if name in WATCHED}
+    assert watched == WATCHED
+    # Each name has one value everywhere: no alarm or widget watches another resource.
+    for name in WATCHED:
+        assert {d[name] for d in seen if name in d} == {WATCHED[name]}, name
+
+    requests = full_synth.resources("aws_appautoscaling_policy")["autoscaling_requests"]
+    label = requests["target_tracking_scaling_policy_configuration"]["predefined_metric_specification"]
+    assert label["resource_label"] == f"{WATCHED['LoadBalancer']}/{WATCHED['TargetGroup']}"
+    target = full_synth.resource("aws_appautoscaling_target")
+    assert target["resource_id"] == f"service/{WATCHED['ClusterName']}/{WATCHED['ServiceName']}"
+
+
 def test_alarms_and_dashboard_can_be_turned_off(synthesize) -> None:
     synth = synthesize(alarms_enabled=False, dashboard_enabled=False)
     assert synth.resources("aws_cloudwatch_metric_alarm") == {}
