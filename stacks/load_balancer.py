@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
@@ -62,7 +63,8 @@ def _rule_id(prefix: str, port: int, cidr: str) -> str:
 class LoadBalancer(Construct):
     """ALB, its security group, the target group (ip targets) and the listeners.
 
-    ``listener`` is the one forwarding to the tasks: :443 with a certificate, else :80.
+    ``listener`` is the one forwarding to the tasks: :443 with a certificate, else :80. The
+    security group lets nothing out until ``allow_to`` opens the path to the targets.
     """
 
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
@@ -164,3 +166,22 @@ class LoadBalancer(Construct):
                 certificate_arn=props.certificate_arn,
                 default_action=[forward],
             )
+
+    def allow_to(self, target: Construct, security_group_id: str, port: int) -> VpcSecurityGroupEgressRule:
+        """Let the load balancer reach `port` in `security_group_id` (an egress rule of its own group).
+
+        The target opens its side (an ingress rule from ``security_group``). The rule is placed
+        under `target` with id ``alb_to_tasks``: its Terraform address comes from the construct
+        path and has been ``aws_vpc_security_group_egress_rule.service_alb_to_tasks`` since before
+        this method existed; placing it here keeps that address, so deployed stacks see no change.
+        """
+        return VpcSecurityGroupEgressRule(
+            target,
+            "alb_to_tasks",
+            security_group_id=self.security_group.id,
+            description="Load balancer to the tasks' container port",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=security_group_id,
+        )

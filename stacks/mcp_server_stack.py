@@ -277,6 +277,8 @@ class McpServerStack(ReadableStack):
             ),
         )
 
+        self.load_balancer.allow_to(self.service, self.service.security_group.id, config.container_port)
+
         dimensions = MetricDimensions(
             alb_arn_suffix=self.load_balancer.alb.arn_suffix,
             target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,

@@ -65,6 +65,7 @@ class McpServiceProps:
     stop_timeout_seconds: int
     environment: Mapping[str, str]
     target_group_arn: str
+    #: The tasks accept the container port from this group only (the load balancer opens its side).
     load_balancer_security_group_id: str
     #: The image build step the task definition waits for (None with a prebuilt image).
     image_build: ITerraformDependable | None = None
@@ -261,16 +262,6 @@ class McpService(Construct):
             from_port=443,
             to_port=443,
             cidr_ipv4="0.0.0.0/0",
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "alb_to_tasks",
-            security_group_id=props.load_balancer_security_group_id,
-            description="Load balancer to the tasks' container port",
-            ip_protocol="tcp",
-            from_port=props.container_port,
-            to_port=props.container_port,
-            referenced_security_group_id=self.security_group.id,
         )
 
         self.service = EcsService(
