@@ -8,35 +8,20 @@ from another file (e.g. examples/full-featured.json), `--outdir DIR` writes else
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-from stacks.config import PROJECT_ROOT, InfraConfigError, load_infra_config
-from stacks.node_env import JSII_QUIET_ENV
+from stacks.cli import EXIT_USAGE, add_config_option, build_app, load_cli_config
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config", type=Path, default=PROJECT_ROOT / "cdktf.json", help="JSON file with a context block"
-    )
+    add_config_option(parser)
     parser.add_argument("--outdir", help="output directory (default: cdktf.out, or the cdktf CLI's)")
     args = parser.parse_args(argv)
-    if not args.config.is_file():
-        parser.error(f"--config {args.config}: no such file")
-
     # Validate first: the provider bindings take ~10 s to load, a typo should not.
-    try:
-        config = load_infra_config(args.config)
-    except InfraConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-    for name, value in JSII_QUIET_ENV.items():
-        os.environ.setdefault(name, value)
-    from stacks.app import build_app  # deferred: loads jsii and the bindings
-
+    config = load_cli_config(parser, args.config)
+    if config is None:
+        return EXIT_USAGE
     build_app(config, outdir=args.outdir).synth()
     return 0
 

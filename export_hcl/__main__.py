@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
-from stacks.config import PROJECT_ROOT, InfraConfigError, load_infra_config
-from stacks.node_env import JSII_QUIET_ENV
+from stacks.cli import EXIT_USAGE, add_config_option, build_app, load_cli_config
+from stacks.config import PROJECT_ROOT
 
 from .convert import ConversionError
 from .export import ExportedModule, export_stack, required_providers, terraform_fmt
@@ -30,9 +30,7 @@ STACKS = (STATE_BACKEND_STACK_NAME, MAIN_STACK_NAME)
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="export-hcl", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config", type=Path, default=PROJECT_ROOT / "cdktf.json", help="JSON file with a context block"
-    )
+    add_config_option(parser)
     parser.add_argument(
         "--force", action="store_true", help="replace .tf files already in OUTDIR/<stack> (your edits too)"
     )
@@ -62,13 +60,9 @@ def export_app(
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if not args.config.is_file():
-        parser.error(f"--config {args.config}: no such file")
-    try:
-        config = load_infra_config(args.config)
-    except InfraConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    config = load_cli_config(parser, args.config)
+    if config is None:
+        return EXIT_USAGE
 
     occupied = [p for s in STACKS for p in _existing_tf_files(args.outdir / s)]
     if occupied and not args.force:
@@ -77,11 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             "choose an empty OUTDIR or pass --force to replace them",
             file=sys.stderr,
         )
-        return 2
-
-    for name, value in JSII_QUIET_ENV.items():
-        os.environ.setdefault(name, value)
-    from stacks.app import build_app  # deferred: loads jsii and the bindings
+        return EXIT_USAGE
 
     with tempfile.TemporaryDirectory(prefix="export-hcl-synth-") as scratch:
         build_app(config, outdir=scratch).synth()
