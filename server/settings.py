@@ -34,6 +34,7 @@ from server.contract import (
     keep_alive_seconds,
     normalize_origin,
 )
+from server.problems import problems
 
 #: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
 DEFAULT_USER_AGENT: Final = (
@@ -446,12 +447,9 @@ class ServerSettings(BaseSettings):
 def describe_validation_error(error: ValidationError) -> str:
     """One line per problem, each naming the environment variable, for a start-up failure message."""
     lines = []
-    for item in error.errors(include_url=False):
-        name = ".".join(str(part) for part in item["loc"]) or "configuration"
-        message = item["msg"].removeprefix("Value error, ")
-        given = item.get("input")
+    for problem in problems(error, whole="configuration"):
         shown = ""
-        if isinstance(given, str) and name not in SECRET_VARIABLES:
-            shown = f" (got {given!r})"
-        lines.append(f"{name}: {message}{shown}")
+        if isinstance(problem.given, str) and problem.where not in SECRET_VARIABLES:
+            shown = f" (got {problem.given!r})"
+        lines.append(f"{problem.where}: {problem.message}{shown}")
     return "\n".join(lines)

@@ -28,6 +28,7 @@ from server.contract import (
     LogLevel,
     normalize_origin,
 )
+from server.problems import problems
 
 from .instance_types import SUPPORTED_FAMILIES, InstanceCapacity, graviton_capacity
 
@@ -842,13 +843,13 @@ def load_infra_config(cdktf_json: Path | None = PROJECT_ROOT / "cdktf.json", **o
 
 def _describe(error: ValidationError, config_file: str) -> str:
     lines = ["invalid infrastructure configuration:"]
-    for problem in error.errors():
-        message = problem["msg"].removeprefix("Value error, ")
-        if not problem["loc"]:  # a rule across keys: its message names them
+    for problem in problems(error, whole=""):
+        message = problem.message
+        key = problem.field
+        if key is None:  # a rule across keys: its message names them
             lines.append(f"  - {message}")
             continue
-        key = str(problem["loc"][0])
-        if problem["type"] == "extra_forbidden":
+        if problem.kind == "extra_forbidden":
             message = f"unknown key (known keys: {', '.join(InfraConfig.model_fields)})"
         where = (
             f" ({config_file} context '{key}' or {ENV_PREFIX}{key.upper()})"

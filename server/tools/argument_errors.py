@@ -9,6 +9,7 @@ from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from pydantic import ValidationError as PydanticValidationError
 
+from server.problems import problems
 from server.tool_call_middleware import ToolCallMiddleware
 from server.tools.validation import input_error
 
@@ -24,11 +25,10 @@ class ArgumentErrors(ToolCallMiddleware):
             cause = error.__cause__
             if not isinstance(cause, PydanticValidationError):
                 raise
-            problems = []
-            for item in cause.errors(include_url=False):
-                name = ".".join(str(part) for part in item["loc"]) or "arguments"
-                given = item.get("input")
-                shown = f" (got {given!r:.60})" if item["type"] != "missing" else ""
-                problems.append(f"{name}: {item['msg']}{shown}")
+            described = [
+                f"{problem.where}: {problem.message}"
+                + (f" (got {problem.given!r:.60})" if problem.kind != "missing" else "")
+                for problem in problems(cause, whole="arguments")
+            ]
             tool = getattr(context.message, "name", "the tool")
-            raise input_error(f"Invalid arguments for {tool}: {'; '.join(problems)}.") from None
+            raise input_error(f"Invalid arguments for {tool}: {'; '.join(described)}.") from None
