@@ -251,8 +251,9 @@ class InfraConfig(BaseSettings):
     )
     health_check_path: str = Field(
         HEALTH_PATH,
-        description=f"Target group health check path. Only with image_uri: the image built from server/ "
-        f"answers {HEALTH_PATH} only.",
+        description=f"Target group health check path. Only with image_uri (another server): the image "
+        f"built from server/ answers {HEALTH_PATH} only. With another path the task definition has no "
+        "container health check; the target group's decides.",
     )
     health_check_interval_seconds: int = Field(
         5, ge=5, le=300, description="Seconds between ALB health checks."

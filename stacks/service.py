@@ -337,10 +337,7 @@ class McpService(Construct):
 
     @staticmethod
     def _container_base(props: McpServiceProps) -> dict[str, object]:
-        probe = list(ContainerHealthCheck.COMMAND)
-        if props.health_check_path != HEALTH_PATH:  # someone else's server (image_uri) answers elsewhere
-            probe.append(props.health_check_path)
-        return {
+        definition: dict[str, object] = {
             "name": CONTAINER_NAME,
             "image": props.image_uri,
             "essential": True,
@@ -352,22 +349,31 @@ class McpService(Construct):
                 {"containerPort": props.container_port, "hostPort": props.container_port, "protocol": "tcp"}
             ],
             "environment": [{"name": k, "value": v} for k, v in sorted(props.environment.items())],
-            "healthCheck": {
-                "command": ["CMD", *probe],
+        }
+        if props.health_check_path == HEALTH_PATH:
+            # Our image answers the contract's path through its own probe module. Another server
+            # (image_uri with its own health_check_path) may have neither Python nor that module:
+            # its health is the target group's check alone, as ECS does for containers without one.
+            definition["healthCheck"] = {
+                "command": ["CMD", *ContainerHealthCheck.COMMAND],
                 "interval": ContainerHealthCheck.INTERVAL_SECONDS,
                 "timeout": ContainerHealthCheck.TIMEOUT_SECONDS,
                 "retries": ContainerHealthCheck.RETRIES,
                 "startPeriod": ContainerHealthCheck.START_PERIOD_SECONDS,
-            },
-            "logConfiguration": {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": props.log_group.name,
-                    "awslogs-region": props.aws.region,
-                    "awslogs-stream-prefix": "mcp",
+            }
+        definition.update(
+            {
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": props.log_group.name,
+                        "awslogs-region": props.aws.region,
+                        "awslogs-stream-prefix": "mcp",
+                    },
                 },
-            },
-            "mountPoints": [],
-            "volumesFrom": [],
-            "systemControls": [],
-        }
+                "mountPoints": [],
+                "volumesFrom": [],
+                "systemControls": [],
+            }
+        )
+        return definition

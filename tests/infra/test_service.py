@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,15 @@ def test_image_and_task_definition_run_one_health_check_with_one_set_of_timings(
         "startPeriod": int(flags["start-period"]),
     } == {k: task_check[k] for k in ("interval", "timeout", "retries", "startPeriod")}
     assert (task_check["interval"], task_check["timeout"]) == (10, 3)
+
+
+def test_another_servers_image_is_judged_by_the_target_group_check_alone(
+    synthesize: Callable[..., Synth], default_synth: Synth
+) -> None:
+    # Another server (image_uri) answering on its own path has no `python -m server.healthcheck`:
+    # a container check running it would fail every task. The target group checks its path instead.
+    synth = synthesize(image_uri="registry.example.com/team/other-mcp:2.0", health_check_path="/healthz")
+    assert "healthCheck" not in container(synth)
+    assert synth.resource("aws_lb_target_group")["health_check"]["path"] == "/healthz"
+    # Our own image keeps the container check (its module answers the contract's path).
+    assert container(default_synth)["healthCheck"]["command"] == ["CMD", "python", "-m", "server.healthcheck"]
