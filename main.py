@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stacks.cli import EXIT_USAGE, add_config_option, build_app, load_cli_config
+from stacks.cli import EXIT_USAGE, add_config_option, build_quiet_app, load_cli_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     config = load_cli_config(parser, args.config)
     if config is None:
         return EXIT_USAGE
-    build_app(config, outdir=args.outdir).synth()
+    build_quiet_app(config, outdir=args.outdir).synth()
     return 0
 
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from server.contract import MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
-from stacks.cli import EXIT_USAGE, add_config_option, build_app, load_cli_config
+from stacks.cli import EXIT_USAGE, add_config_option, build_quiet_app, load_cli_config
 from stacks.config import PROJECT_ROOT
 
 from .convert import ConversionError
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
     with tempfile.TemporaryDirectory(prefix="export-hcl-synth-") as scratch:
-        build_app(config, outdir=scratch).synth()
+        build_quiet_app(config, outdir=scratch).synth()
         for path in occupied:
             path.unlink()
         try:

@@ -24,7 +24,8 @@ from key_value.aio.protocols import AsyncKeyValue
 from key_value.aio.stores.memory import MemoryStore
 from key_value.aio.wrappers.encryption import FernetEncryptionWrapper
 
-from server.contract import OAUTH_CALLBACK_PATH
+from server.contract import OAUTH_CALLBACK_PATH, EnvVar
+from server.problems import required
 from server.settings import ServerSettings
 
 #: Salt of the storage encryption key derivation (a fixed, public label; the key is the secret).
@@ -77,8 +78,7 @@ def oauth_store(settings: ServerSettings) -> AsyncKeyValue:
         # and most AWS tooling uses. The table belongs to Terraform: the server never creates it.
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         store = DynamoDBStore(table_name=table, region_name=region, auto_create=False)
-    key = settings.oauth_storage_key or settings.oauth_jwt_signing_key
-    assert key is not None  # guaranteed by ServerSettings in oauth mode
+    key = required(settings.oauth_storage_key or settings.oauth_jwt_signing_key, EnvVar.OAUTH_JWT_SIGNING_KEY)
     # A value that no longer decrypts (the storage key was rotated) reads as absent: the client
     # registers and signs in again instead of failing.
     return FernetEncryptionWrapper(
@@ -91,24 +91,25 @@ def oauth_store(settings: ServerSettings) -> AsyncKeyValue:
 
 def oauth_provider(settings: ServerSettings) -> CognitoOIDCProxy:
     """The auth provider FastMCP serves in oauth mode (reads the provider's discovery document)."""
-    assert settings.public_url
-    assert settings.oidc_config_url
-    assert settings.oidc_client_id
-    assert settings.oauth_jwt_signing_key is not None
+    # ServerSettings requires all four in oauth mode.
+    public_url = required(settings.public_url, EnvVar.PUBLIC_URL)
+    config_url = required(settings.oidc_config_url, EnvVar.OIDC_CONFIG_URL)
+    client_id = required(settings.oidc_client_id, EnvVar.OIDC_CLIENT_ID)
+    signing_key = required(settings.oauth_jwt_signing_key, EnvVar.OAUTH_JWT_SIGNING_KEY)
     secret = settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None
     scopes = list(settings.oauth_required_scopes)
     return CognitoOIDCProxy(
-        config_url=settings.oidc_config_url,
-        client_id=settings.oidc_client_id,
+        config_url=config_url,
+        client_id=client_id,
         client_secret=secret,
         timeout_seconds=DISCOVERY_TIMEOUT_SECONDS,
         required_scopes=scopes,
         valid_scopes=sorted({*scopes, "openid", "email", "profile"}),
-        base_url=settings.public_url,
+        base_url=public_url,
         redirect_path=OAUTH_CALLBACK_PATH,
         allowed_client_redirect_uris=list(settings.oauth_redirect_uris),
         client_storage=oauth_store(settings),
-        jwt_signing_key=settings.oauth_jwt_signing_key.get_secret_value(),
+        jwt_signing_key=signing_key.get_secret_value(),
         # The consent screen stays on: it is the confused-deputy defence of a proxy whose upstream
         # client is shared by every MCP client.
         require_authorization_consent=True,

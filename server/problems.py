@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class _HasErrors(Protocol):
@@ -43,3 +45,12 @@ def problems(error: _HasErrors, whole: str) -> list[Problem]:
             )
         )
     return found
+
+
+def required(value: T | None, name: str) -> T:
+    """`value`, which an earlier cross-field check guarantees (for example InfraConfig's rules, or
+    ServerSettings' in oauth mode); should that check ever be bypassed, an error naming the setting
+    rather than a None travelling on. Not `assert`: that disappears under `python -O`."""
+    if value is None or value == "":
+        raise ValueError(f"{name} is required here but not set")
+    return value

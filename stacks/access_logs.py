@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatement,
@@ -14,7 +15,17 @@ from constructs import Construct
 from .aws_context import AwsContext
 from .secure_bucket import SecureBucket, SecureBucketProps
 
+#: Key prefix of the ALB's log objects: the bucket policy lets log delivery write only below it.
 LOG_PREFIX = "alb"
+
+
+@dataclass(frozen=True)
+class AccessLogDestination:
+    """Where a load balancer writes its access logs, and what must exist before it may."""
+
+    bucket: str
+    prefix: str
+    ready: ITerraformDependable
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,7 @@ class AccessLogsProps:
 
 
 class AccessLogs(Construct):
-    """Exposes ``bucket_name`` for the ALB and ``ready`` (the policy) for it to wait on."""
+    """Exposes ``destination`` for the ALB (bucket, prefix, and the policy it must wait for)."""
 
     def __init__(self, scope: Construct, id_: str, props: AccessLogsProps) -> None:
         super().__init__(scope, id_)
@@ -71,5 +82,6 @@ class AccessLogs(Construct):
                 extra_statements=deliver,
             ),
         )
-        self.bucket_name: str = storage.bucket.bucket
-        self.ready = storage.policy
+        self.destination = AccessLogDestination(
+            bucket=storage.bucket.bucket, prefix=LOG_PREFIX, ready=storage.policy
+        )

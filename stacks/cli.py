@@ -1,7 +1,7 @@
 """What the command-line entry points share (`python main.py`, `pipenv run export-hcl`).
 
 The `--config FILE` option, loading that file into an InfraConfig with the errors a user reads,
-and building the app with jsii's banner silenced. Nothing here imports jsii until `build_app`
+and building the app with jsii's banner silenced. Nothing here imports jsii until `build_quiet_app`
 is called: a bad configuration is reported in well under a second.
 """
 
@@ -43,7 +43,7 @@ def load_cli_config(parser: argparse.ArgumentParser, config_file: Path) -> Infra
         return None
 
 
-def build_app(config: InfraConfig, outdir: str | None = None) -> App:
+def build_quiet_app(config: InfraConfig, outdir: str | None = None) -> App:
     """`stacks.app.build_app`, with jsii's end-of-life banner off unless the user set the variable."""
     for name, value in JSII_QUIET_ENV.items():
         os.environ.setdefault(name, value)

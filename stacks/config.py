@@ -28,7 +28,7 @@ from server.contract import (
     LogLevel,
     normalize_origin,
 )
-from server.problems import problems
+from server.problems import problems, required
 
 from .instance_types import SUPPORTED_FAMILIES, InstanceCapacity, graviton_capacity
 
@@ -675,7 +675,7 @@ class InfraConfig(BaseSettings):
             raise ValueError(
                 "domain_name needs hosted_zone_id (to create and validate a certificate) or certificate_arn"
             )
-        if self.autoscaling_max_task_count is not None and not (
+        if self.autoscaling_enabled and not (
             self.autoscaling_min_task_count <= self.desired_task_count <= self.autoscaling_max_task_count
         ):
             raise ValueError(
@@ -734,7 +734,7 @@ class InfraConfig(BaseSettings):
         # size must hold one task more than the most the service will run, or the deploy waits forever.
         peak_key, peak = (
             ("autoscaling_max_task_count", self.autoscaling_max_task_count)
-            if self.autoscaling_max_task_count is not None
+            if self.autoscaling_enabled
             else ("desired_task_count", self.desired_task_count)
         )
         needed = peak + 1
@@ -750,9 +750,17 @@ class InfraConfig(BaseSettings):
     # --- derived values -------------------------------------------------------------------------
     @property
     def instance_capacity(self) -> InstanceCapacity:
-        capacity = graviton_capacity(self.instance_type)
-        assert capacity is not None  # guaranteed by _graviton_only
-        return capacity
+        return required(graviton_capacity(self.instance_type), "a Graviton instance_type")
+
+    @property
+    def autoscaling_enabled(self) -> bool:
+        """The service scales between autoscaling_min_task_count and a maximum."""
+        return self.autoscaling_max_task_count is not None
+
+    @property
+    def creates_auth_token_secret(self) -> bool:
+        """Token auth with a secret this stack generates (not one the operator brought)."""
+        return self.token_auth and self.auth_token_secret_arn is None
 
     @property
     def https_enabled(self) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from server import __version__ as server_version
 from server.contract import LOG_GROUP_NAME, SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.problems import required
 
 from .access_logs import AccessLogs, AccessLogsProps
 from .alarms import AlarmsProps
@@ -20,7 +21,7 @@ from .aws_context import AwsContext
 from .capacity import EcsCapacity, EcsCapacityProps
 from .config import InfraConfig
 from .dashboard import DashboardProps
-from .domain import DomainProps
+from .domain import Domain, DomainProps
 from .endpoints import VpcEndpointsProps
 from .flow_logs import FlowLogsProps, flow_log_group_name
 from .image import ContainerImage, ContainerImageProps
@@ -32,8 +33,7 @@ from .oauth import OAuthSignIn, OAuthSignInProps
 from .service import McpServiceProps
 from .service_logs import ServiceLogs, ServiceLogsProps
 from .source_hash import image_source_hash
-from .tracing import TracingSettings
-from .tracing import server_environment as tracing_environment
+from .tracing import TracingSettings, tracing_environment
 from .waf import Waf, WafProps, waf_log_group_name
 
 
@@ -45,7 +45,7 @@ def encryption_key(config: InfraConfig, aws: AwsContext) -> EncryptionKeyProps:
     if config.vpc_flow_logs_enabled:
         log_groups.append(flow_log_group_name(config.name))
     services = []
-    if config.token_auth and config.auth_token_secret_arn is None:
+    if config.creates_auth_token_secret:
         services.append("secretsmanager")
     if config.image_uri is None:
         services.append("ecr")
@@ -121,9 +121,8 @@ def service_logs(config: InfraConfig, kms_key_arn: str | None) -> ServiceLogsPro
 
 
 def domain(config: InfraConfig) -> DomainProps:
-    assert config.domain_name is not None  # the stack builds a Domain only with one
     return DomainProps(
-        domain_name=config.domain_name,
+        domain_name=required(config.domain_name, "domain_name"),
         hosted_zone_id=config.hosted_zone_id,
         certificate_arn=config.certificate_arn,
     )
@@ -139,7 +138,7 @@ def access_logs(config: InfraConfig, aws: AwsContext) -> AccessLogsProps:
 
 
 def load_balancer(
-    config: InfraConfig, network: Network, certificate_arn: str | None, access_logs: AccessLogs | None
+    config: InfraConfig, network: Network, domain: Domain | None, access_logs: AccessLogs | None
 ) -> LoadBalancerProps:
     return LoadBalancerProps(
         name=config.name,
@@ -155,10 +154,10 @@ def load_balancer(
         idle_timeout_seconds=config.alb_idle_timeout_seconds,
         deregistration_delay_seconds=config.deregistration_delay_seconds,
         deletion_protection=config.alb_deletion_protection,
-        certificate_arn=certificate_arn,
+        # The domain's own certificate (issued and validated by the stack), else the one configured.
+        certificate_arn=domain.certificate_arn if domain else config.certificate_arn,
         tls_policy=config.tls_policy,
-        access_logs_bucket=access_logs.bucket_name if access_logs else None,
-        access_logs_ready=access_logs.ready if access_logs else None,
+        access_logs=access_logs.destination if access_logs else None,
     )
 
 
@@ -182,11 +181,10 @@ def auth_token(config: InfraConfig, kms_key_arn: str | None) -> AuthTokenProps:
 
 
 def oauth_sign_in(config: InfraConfig, aws: AwsContext) -> OAuthSignInProps:
-    assert config.domain_name is not None  # guaranteed by InfraConfig
     return OAuthSignInProps(
         name=config.name,
         aws=aws,
-        host_name=config.domain_name,
+        host_name=required(config.domain_name, "domain_name"),
         mfa=config.oauth_mfa,
         access_token_minutes=config.oauth_access_token_minutes,
         scopes=sorted({*config.oauth_required_scopes, "openid", "email", "profile"}),
@@ -232,9 +230,7 @@ def mcp_service(
         image_build=image.build,
         service_depends_on=[load_balancer.listener, capacity.cluster_capacity_providers],
         auth_secret_arn=auth_token.secret_arn if auth_token else None,
-        auth_secret_kms_key_arn=(
-            kms_key_arn if auth_token and config.auth_token_secret_arn is None else None
-        ),
+        auth_secret_kms_key_arn=(kms_key_arn if config.creates_auth_token_secret else None),
         extra_secrets=(
             {
                 EnvVar.OAUTH_JWT_SIGNING_KEY: oauth.signing_key_secret_arn,
@@ -245,18 +241,17 @@ def mcp_service(
         ),
         task_permissions=oauth.task_permissions() if oauth else (),
         redeploy_triggers=_redeploy_triggers(config, auth_token, oauth),
-        autoscaled=config.autoscaling_max_task_count is not None,
+        autoscaled=config.autoscaling_enabled,
         ecs_exec=config.ecs_exec_enabled,
         tracing=tracing(config),
     )
 
 
 def service_autoscaling(config: InfraConfig, dimensions: MetricDimensions) -> ServiceAutoscalingProps:
-    assert config.autoscaling_max_task_count is not None  # the stack scales only with a maximum
     return ServiceAutoscalingProps(
         dimensions=dimensions,
         min_tasks=config.autoscaling_min_task_count,
-        max_tasks=config.autoscaling_max_task_count,
+        max_tasks=required(config.autoscaling_max_task_count, "autoscaling_max_task_count"),
         cpu_target_percent=config.autoscaling_cpu_target_percent,
         requests_per_target=config.autoscaling_requests_per_target,
     )

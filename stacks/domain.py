@@ -11,6 +11,8 @@ from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from constructs import Construct
 
+from server.problems import required
+
 
 @dataclass(frozen=True)
 class DomainProps:
@@ -30,7 +32,7 @@ class Domain(Construct):
         if props.certificate_arn is not None:
             self.certificate_arn: str = props.certificate_arn
             return
-        assert props.hosted_zone_id is not None  # InfraConfig requires one of the two
+        hosted_zone_id = required(props.hosted_zone_id, "hosted_zone_id")  # or certificate_arn
 
         certificate = AcmCertificate(
             self,
@@ -45,7 +47,7 @@ class Domain(Construct):
         record = Route53Record(
             self,
             "validation_record",
-            zone_id=props.hosted_zone_id,
+            zone_id=hosted_zone_id,
             name=option.resource_record_name,
             type=option.resource_record_type,
             records=[option.resource_record_value],

@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
@@ -20,7 +19,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from .access_logs import LOG_PREFIX as ACCESS_LOG_PREFIX
+from .access_logs import AccessLogDestination
 
 
 @dataclass(frozen=True)
@@ -47,9 +46,8 @@ class LoadBalancerProps:
     #: HTTPS on :443 with this certificate; :80 then redirects. None: plain HTTP on :80.
     certificate_arn: str | None = None
     tls_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    #: Bucket for access logs (None: off) and what must exist before the ALB writes there.
-    access_logs_bucket: str | None = None
-    access_logs_ready: ITerraformDependable | None = None
+    #: Where the ALB writes access logs (None: off).
+    access_logs: AccessLogDestination | None = None
 
     @property
     def listener_ports(self) -> tuple[int, ...]:
@@ -69,6 +67,7 @@ class LoadBalancer(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: LoadBalancerProps) -> None:
         super().__init__(scope, id_)
+        self.props = props
         name = props.name
 
         self.security_group = SecurityGroup(
@@ -110,11 +109,11 @@ class LoadBalancer(Construct):
             enable_deletion_protection=props.deletion_protection,
             enable_http2=True,
             access_logs=(
-                LbAccessLogs(bucket=props.access_logs_bucket, prefix=ACCESS_LOG_PREFIX, enabled=True)
-                if props.access_logs_bucket
+                LbAccessLogs(bucket=props.access_logs.bucket, prefix=props.access_logs.prefix, enabled=True)
+                if props.access_logs
                 else None
             ),
-            depends_on=[props.access_logs_ready] if props.access_logs_ready else None,
+            depends_on=[props.access_logs.ready] if props.access_logs else None,
         )
 
         check = props.health_check
@@ -167,14 +166,15 @@ class LoadBalancer(Construct):
                 default_action=[forward],
             )
 
-    def allow_to(self, target: Construct, security_group_id: str, port: int) -> VpcSecurityGroupEgressRule:
-        """Let the load balancer reach `port` in `security_group_id` (an egress rule of its own group).
+    def allow_to(self, target: Construct, security_group: SecurityGroup) -> VpcSecurityGroupEgressRule:
+        """Let the load balancer reach its target port in `target`'s `security_group` (an egress rule
+        of its own group; the target opens its side with an ingress rule from ``security_group``).
 
-        The target opens its side (an ingress rule from ``security_group``). The rule is placed
-        under `target` with id ``alb_to_tasks``: its Terraform address comes from the construct
-        path and has been ``aws_vpc_security_group_egress_rule.service_alb_to_tasks`` since before
-        this method existed; placing it here keeps that address, so deployed stacks see no change.
+        The rule is placed under `target` with id ``alb_to_tasks``: its Terraform address comes from
+        the construct path and has been ``aws_vpc_security_group_egress_rule.service_alb_to_tasks``
+        since before this method existed; placing it there keeps that address.
         """
+        port = self.props.target_port
         return VpcSecurityGroupEgressRule(
             target,
             "alb_to_tasks",
@@ -183,5 +183,5 @@ class LoadBalancer(Construct):
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
-            referenced_security_group_id=security_group_id,
+            referenced_security_group_id=security_group.id,
         )

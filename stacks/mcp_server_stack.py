@@ -79,11 +79,8 @@ class McpServerStack(ReadableStack):
             if config.alb_access_logs_enabled
             else None
         )
-        certificate_arn = self.domain.certificate_arn if self.domain else config.certificate_arn
         self.load_balancer = LoadBalancer(
-            self,
-            "load_balancer",
-            props.load_balancer(config, self.network, certificate_arn, self.access_logs),
+            self, "load_balancer", props.load_balancer(config, self.network, self.domain, self.access_logs)
         )
         if self.domain is not None:
             self.domain.alias_to(self.load_balancer.alb)
@@ -114,7 +111,7 @@ class McpServerStack(ReadableStack):
                 oauth=self.oauth,
             ),
         )
-        self.load_balancer.allow_to(self.service, self.service.security_group.id, config.container_port)
+        self.load_balancer.allow_to(self.service, self.service.security_group)
 
         dimensions = MetricDimensions(
             alb_arn_suffix=self.load_balancer.alb.arn_suffix,
@@ -124,7 +121,7 @@ class McpServerStack(ReadableStack):
         )
         self.autoscaling = (
             ServiceAutoscaling(self, "autoscaling", props.service_autoscaling(config, dimensions))
-            if config.autoscaling_max_task_count is not None
+            if config.autoscaling_enabled
             else None
         )
         self.alarms = (

@@ -47,7 +47,7 @@ def collector_config(region: str) -> dict[str, object]:
     }
 
 
-def server_environment(settings: TracingSettings) -> dict[str, str]:
+def tracing_environment(settings: TracingSettings) -> dict[str, str]:
     """What the server needs to export to the sidecar, with head sampling (parent-based)."""
     return {
         EnvVar.OTEL_EXPORTER_OTLP_ENDPOINT: f"http://127.0.0.1:{OTLP_HTTP_PORT}",
