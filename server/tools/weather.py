@@ -24,7 +24,6 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server.cache import Lookup
-from server.conditions import MAX_STATIONS_TRIED, build_conditions, render_conditions, unusable_reason
 from server.logs import get_logger
 from server.models import (
     Alert,
@@ -42,6 +41,7 @@ from server.models import (
 )
 from server.nws import NwsClient, NwsError, PointNotCovered
 from server.settings import TOOL_TIMEOUT_SECONDS
+from server.tools.conditions import MAX_STATIONS_TRIED, build_conditions, render_conditions, unusable_reason
 from server.tools.rendering import (
     plural,
     point_text,

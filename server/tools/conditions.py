@@ -3,7 +3,7 @@
 NWS often answers `/stations/{id}/observations/latest` with an observation hours old or with nulls
 where the temperature should be. `unusable_reason` decides whether an observation can stand for
 "now"; `build_conditions` converts a usable one to US and metric units; `render_conditions` writes
-the text. Pure functions: the tool in `server.tools` does the fetching.
+the text. Pure functions: the tool in `server.tools.weather` does the fetching.
 """
 
 from __future__ import annotations
