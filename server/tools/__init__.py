@@ -1,7 +1,8 @@
 """The MCP tools of the weather server, by job.
 
 `weather` (the five tools and `register_tools`, their registration table), `validation` (argument
-checks and the parameter types), `areas` (the alert area codes), `rendering` (answers as text), and
+checks and the parameter types), `areas` (the alert area codes), `conditions` (which observation may
+stand for "now", converted to both unit systems), `rendering` (answers as text), and
 `argument_errors` (the middleware that rewords argument type errors).
 """
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from server.models import (
     Alert,
     AlertsResult,
+    ConditionsResult,
     ForecastPeriod,
     ForecastResult,
     Freshness,
@@ -15,6 +16,7 @@ from server.models import (
     PointAlertsResult,
 )
 from server.nws import format_coordinate
+from server.tools.conditions import describe_age
 
 
 def stale_note(freshness: Freshness, what: str) -> str:
@@ -189,3 +191,84 @@ def render_hourly(result: HourlyForecastResult) -> str:
             " parameter.)"
         )
     return "\n\n".join(parts)
+
+
+def _whole(value: float) -> str:
+    text = f"{value:.0f}"
+    return "0" if text == "-0" else text
+
+
+def _one_decimal(value: float) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _temperature(fahrenheit: float | None, celsius: float | None) -> str | None:
+    if fahrenheit is None or celsius is None:
+        return None
+    return f"{_whole(fahrenheit)}°F ({_one_decimal(celsius)}°C)"
+
+
+def _wind(result: ConditionsResult) -> str | None:
+    if result.wind_speed_mph is None or result.wind_speed_kmh is None:
+        return None
+    if round(result.wind_speed_mph) == 0:
+        text = "calm"
+    else:
+        text = f"{_whole(result.wind_speed_mph)} mph ({_one_decimal(result.wind_speed_kmh)} km/h)"
+        if result.wind_direction is not None and result.wind_direction_degrees is not None:
+            text = f"from the {result.wind_direction} ({_whole(result.wind_direction_degrees)}°) at {text}"
+    if result.wind_gust_mph is not None and result.wind_gust_kmh is not None:
+        gust_mph, gust_kmh = _whole(result.wind_gust_mph), _one_decimal(result.wind_gust_kmh)
+        text += f", gusting to {gust_mph} mph ({gust_kmh} km/h)"
+    return text
+
+
+def render_conditions(result: ConditionsResult) -> str:
+    """The conditions as text: only what the station reported, never "None"."""
+    where = point_text(result.latitude, result.longitude)
+    title = (
+        f"Current conditions near {result.place} ({where})"
+        if result.place
+        else f"Current conditions at {where}"
+    )
+    station = result.station
+    source = f"station {station.id}" + (f" ({station.name})" if station.name else "")
+    if station.distance_miles is not None and station.distance_km is not None:
+        source += (
+            f", {_whole(station.distance_miles)} miles ({_whole(station.distance_km)} km) from the point"
+        )
+    observed = result.observed_at.replace("T", " ").replace("Z", " UTC")
+    age = "just now" if result.age_minutes < 1 else f"{describe_age(result.age_minutes * 60)} ago"
+    lines = [f"{title}, observed at {source}, at {observed} ({age}):"]
+    if result.description:
+        lines.append(result.description)
+    for label, value in (
+        ("Temperature", _temperature(result.temperature_f, result.temperature_c)),
+        ("Heat index", _temperature(result.heat_index_f, result.heat_index_c)),
+        ("Wind chill", _temperature(result.wind_chill_f, result.wind_chill_c)),
+        ("Dew point", _temperature(result.dewpoint_f, result.dewpoint_c)),
+        (
+            "Humidity",
+            f"{_whole(result.relative_humidity)}%" if result.relative_humidity is not None else None,
+        ),
+        ("Wind", _wind(result)),
+        (
+            "Pressure",
+            f"{result.pressure_inhg:.2f} inHg ({_whole(result.pressure_hpa)} hPa)"
+            if result.pressure_inhg is not None and result.pressure_hpa is not None
+            else None,
+        ),
+        (
+            "Visibility",
+            f"{_one_decimal(result.visibility_miles)} miles ({_one_decimal(result.visibility_km)} km)"
+            if result.visibility_miles is not None and result.visibility_km is not None
+            else None,
+        ),
+    ):
+        if value is not None:
+            lines.append(f"{label}: {value}")
+    if result.skipped_stations:
+        skipped = "; ".join(f"{item.id}: {item.reason}" for item in result.skipped_stations)
+        lines.append(f"(Nearer stations skipped: {skipped}.)")
+    return "\n".join(lines)

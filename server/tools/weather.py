@@ -41,11 +41,12 @@ from server.models import (
 )
 from server.nws import NwsClient, NwsError, PointNotCovered
 from server.settings import TOOL_TIMEOUT_SECONDS
-from server.tools.conditions import MAX_STATIONS_TRIED, build_conditions, render_conditions, unusable_reason
+from server.tools.conditions import MAX_STATIONS_TRIED, build_conditions, unusable_reason
 from server.tools.rendering import (
     plural,
     point_text,
     render_alerts,
+    render_conditions,
     render_forecast,
     render_hourly,
     stale_note,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.models import Freshness, Observation, Station
-from server.tools.conditions import build_conditions, describe_age, render_conditions, unusable_reason
+from server.tools.conditions import build_conditions, describe_age, unusable_reason
+from server.tools.rendering import render_conditions
 
 NOW = datetime(2025, 6, 3, 18, 0, tzinfo=UTC)
 FRESHNESS = Freshness(stale=False, fetched_at="2025-06-03T18:00:00Z", age_seconds=0)
