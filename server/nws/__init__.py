@@ -11,7 +11,7 @@ This package imports nothing from FastMCP or the tools (tests/server/test_layers
 """
 
 from server.nws.caching import ttl_from_cache_control
-from server.nws.client import NwsClient, format_coordinate
+from server.nws.client import NwsClient
 from server.nws.errors import (
     SERVICE,
     NwsBadResponse,
@@ -42,7 +42,6 @@ __all__ = [
     "NwsRejected",
     "NwsUnavailable",
     "PointNotCovered",
-    "format_coordinate",
     "open_nws_client",
     "parse_alerts",
     "parse_forecast",

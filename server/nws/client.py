@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
 from server.call_record import record_upstream
+from server.coordinates import format_coordinate
 from server.logs import get_logger
 from server.models import (
     Alert,
@@ -62,12 +63,6 @@ from server.shared_cache import SharedLayer
 from server.tracing import request_span, set_response
 
 log = get_logger("server.nws")
-
-
-def format_coordinate(value: float) -> str:
-    """A coordinate as NWS accepts it: at most 4 decimals, no trailing zeros (NWS redirects otherwise)."""
-    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 class NwsClient:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from server.coordinates import format_coordinate
 from server.models import (
     Alert,
     AlertsResult,
@@ -15,7 +16,6 @@ from server.models import (
     HourlyPeriod,
     PointAlertsResult,
 )
-from server.nws import format_coordinate
 from server.tools.conditions import describe_age
 
 
