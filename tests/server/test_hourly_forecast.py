@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 
 from fakes.nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
-from server.nws import parse_point
+from server.nws.parsing import parse_point
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = pytest.mark.timeout(30)
