@@ -1,9 +1,9 @@
-"""The framework floor: a trivial echo tool behind exactly the weather server's transport.
+"""The framework floor: a trivial echo tool set up exactly like the weather server.
 
 `python -m bench.floor` validates the same environment and serves with the same process model as
-`python -m server` (`server.serving.serve` with this module's app factory), and `create_app` wraps
-the echo server with the server's own `http_transport`. What the weather tools cost on top of this
-is our code's overhead per call.
+`python -m server` (`server.serving.serve` with this module's app factory), and `create_app` is the
+weather server's per-worker setup (`server.app.worker_app`: logging, tracing, transport, heap) with
+the echo server instead. What the weather tools cost on top of this is our code's overhead per call.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from server.gc_tuning import settle_heap
-from server.logs import configure_logging
 from server.serving import EXIT_BAD_CONFIG, read_settings, serve
-from server.settings import ServerSettings
 
 if TYPE_CHECKING:
+    from fastmcp import FastMCP
     from starlette.types import ASGIApp
+
+    from server.settings import ServerSettings
 
 FACTORY = "bench.floor:create_app"
 
@@ -27,20 +27,21 @@ async def echo(text: str) -> str:
     return text
 
 
+def echo_server(_settings: ServerSettings) -> FastMCP:
+    """The floor's FastMCP server: one tool, no lifespan, no auth, no middleware."""
+    from fastmcp import FastMCP
+
+    mcp = FastMCP(name="floor")
+    mcp.tool(echo)
+    return mcp
+
+
 def create_app() -> ASGIApp:
     """The uvicorn factory of the floor (one per worker process, like the weather server's)."""
     # Imported here, as server.app is by uvicorn: the supervisor process stays as lean as the server's.
-    from fastmcp import FastMCP
+    from server.app import worker_app
 
-    from server.app import http_transport
-
-    settings = ServerSettings()
-    configure_logging(settings.log_level)
-    mcp = FastMCP(name="floor")
-    mcp.tool(echo)
-    app = http_transport(mcp, settings)
-    settle_heap()  # the weather server's process settings too: the floor differs only in its tool
-    return app
+    return worker_app(echo_server)
 
 
 def main() -> int:

@@ -76,11 +76,23 @@ def auth_provider(settings: ServerSettings) -> AuthProvider | None:
 
 def create_app(settings: ServerSettings | None = None) -> ASGIApp:
     """The ASGI app served by uvicorn: /health, Origin guard, CORS for allowed origins, /mcp."""
+    return worker_app(create_server, settings)
+
+
+def worker_app(
+    build_server: Callable[[ServerSettings], FastMCP], settings: ServerSettings | None = None
+) -> ASGIApp:
+    """One worker process's ASGI app for the FastMCP server `build_server` makes, set up as deployed.
+
+    Logging (the bearer token redacted), tracing, the server built with the settings, wrapped by
+    `http_transport`, and the heap settled. `create_app` calls it with the weather server; an app
+    factory given to `server.serving.serve` calls it with its own server (bench/floor.py does).
+    """
     settings = settings or ServerSettings()
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
     configure_tracing(settings.otlp_endpoint)
-    app = http_transport(create_server(settings), settings)
+    app = http_transport(build_server(settings), settings)
     settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)
     return app
 
@@ -89,9 +101,8 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
     """A FastMCP server wrapped for HTTP the way this server is deployed.
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
-    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM. `create_app`
-    applies it to the weather server; an app factory given to `server.serving.serve` can apply it
-    to its own FastMCP server.
+    Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM (see
+    `worker_app` for the rest of a worker's setup).
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,

@@ -2,8 +2,8 @@
 
 `python -m server` is `read_settings()` then `serve(settings)`. An application that serves its own
 FastMCP server with this process model (workers, shared cache directory, keep-alive, graceful
-shutdown) passes `serve` the import string of its own app factory, typically one that wraps its
-server with `server.app.http_transport`.
+shutdown) passes `serve` the import string of its own app factory, typically one that returns
+`server.app.worker_app(<function building its FastMCP server>)`.
 
 This module does not import FastMCP: uvicorn's supervisor process stays small; each worker imports
 the app factory itself.
