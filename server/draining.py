@@ -26,9 +26,9 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.contract import HEALTH_PATH
-from server.logs import get_logger
+from server.logs import DRAINING_LOGGER, get_logger
 
-log = get_logger(__name__)
+log = get_logger(DRAINING_LOGGER)
 
 SignalHandler = Callable[[int, FrameType | None], Any]
 

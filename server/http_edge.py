@@ -17,10 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import __version__
 from server.contract import HEALTH_PATH, MCP_PATH, normalize_origin
-from server.logs import get_logger
+from server.logs import EDGE_LOGGER, get_logger
 
-#: The logger name from before this module was renamed: log queries may filter on it.
-log = get_logger("server.middleware")
+log = get_logger(EDGE_LOGGER)
 
 
 async def _send_json(send: Send, status: int, body: dict[str, object], *, head: bool = False) -> None:

@@ -13,10 +13,30 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, TextIO
+from typing import Any, Final, TextIO
 
 import structlog
 from structlog.typing import EventDict, FilteringBoundLogger, WrappedLogger
+
+# Our logger names. Each log line carries its name in "logger", so these are part of the log format
+# that operators query and alert on: they are fixed here and must not follow module renames (the
+# edge logger kept "server.middleware" when its module became server/http_edge.py).
+#: Process start-up: the starting line and configuration warnings (`server.serving`).
+SERVER_LOGGER: Final = "server"
+#: One line per tool call (`server.tool_call_log`).
+TOOL_CALL_LOGGER: Final = "server.tool_call"
+#: A tool's unexpected internal error (`server.tools.weather`).
+TOOLS_LOGGER: Final = "server.tools"
+#: Upstream retries, failures and unreadable answers (`server.nws.client`).
+NWS_LOGGER: Final = "server.nws"
+#: Requests refused at the HTTP edge, e.g. a foreign Origin (`server.http_edge`).
+EDGE_LOGGER: Final = "server.middleware"
+#: HTTP requests shed under overload (`server.shedding`).
+SHEDDING_LOGGER: Final = "server.shedding"
+#: The drain after SIGTERM (`server.draining`).
+DRAINING_LOGGER: Final = "server.draining"
+#: Errors of the cache shared between workers (`server.shared_cache`).
+SHARED_CACHE_LOGGER: Final = "server.shared_cache"
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "fastmcp", "mcp")
 #: Chatty per-request loggers: uvicorn's access log (ALB health checks every few seconds) and httpx's

@@ -47,12 +47,12 @@ def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
     default is the weather server (`server.app.create_app`).
     """
     # Imported only once the configuration is known to be good: a bad value fails fast and quietly.
-    from server.logs import configure_logging, get_logger
+    from server.logs import SERVER_LOGGER, configure_logging, get_logger
     from server.shared_cache import process_group_directory
 
     token = settings.auth_token.get_secret_value() if settings.auth_token else None
     configure_logging(settings.log_level, secret=token)
-    log = get_logger("server")
+    log = get_logger(SERVER_LOGGER)
     if settings.uses_default_user_agent:
         log.warning(
             "nws_user_agent_default",
@@ -69,9 +69,9 @@ def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
 def _run_uvicorn(app_factory: str, settings: ServerSettings) -> None:
     import uvicorn
 
-    from server.logs import get_logger
+    from server.logs import SERVER_LOGGER, get_logger
 
-    get_logger("server").info(
+    get_logger(SERVER_LOGGER).info(
         "server_starting",
         host=settings.host,
         port=settings.port,

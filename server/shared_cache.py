@@ -28,13 +28,13 @@ from typing import Any, Final, Generic
 from pydantic import TypeAdapter
 
 from server.cache import V
-from server.logs import get_logger
+from server.logs import SHARED_CACHE_LOGGER, get_logger
 
 #: Bytes the shared store may use before diskcache evicts (Docker's default /dev/shm is 64 MiB).
 MAX_BYTES: Final = 32 * 1024 * 1024
 _PREFIX: Final = "mcp-weather-cache-"
 
-log = get_logger(__name__)
+log = get_logger(SHARED_CACHE_LOGGER)
 
 
 @dataclass(frozen=True, slots=True)

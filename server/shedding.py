@@ -21,7 +21,7 @@ from fastmcp.tools.base import ToolResult
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.contract import MCP_PATH
-from server.logs import get_logger
+from server.logs import SHEDDING_LOGGER, get_logger
 from server.tool_call_middleware import ToolCallMiddleware
 
 #: Seconds a shed caller is asked to wait before retrying.
@@ -29,7 +29,7 @@ RETRY_AFTER_SECONDS: Final = 1
 #: The HTTP layer's bound is this many times the tool-call bound.
 HTTP_HEADROOM: Final = 2
 
-log = get_logger(__name__)
+log = get_logger(SHEDDING_LOGGER)
 
 
 def busy_message(limit: int) -> str:

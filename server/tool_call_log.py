@@ -16,7 +16,7 @@ from fastmcp.server.middleware import MiddlewareContext
 from fastmcp.tools.base import ToolResult
 
 from server.call_record import CallRecord, recording
-from server.logs import get_logger
+from server.logs import TOOL_CALL_LOGGER, get_logger
 from server.metrics import emf_members
 from server.tool_call_middleware import ToolCallMiddleware
 
@@ -26,7 +26,7 @@ class ToolCallLogger(ToolCallMiddleware):
     same facts as CloudWatch embedded metrics."""
 
     def __init__(self) -> None:
-        self._log = get_logger("server.tool_call")
+        self._log = get_logger(TOOL_CALL_LOGGER)
 
     async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> ToolResult:
         """Time the call and log what it did, whatever its outcome."""

@@ -22,7 +22,7 @@ from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
 from server.call_record import record_upstream
 from server.coordinates import format_coordinate
-from server.logs import get_logger
+from server.logs import NWS_LOGGER, get_logger
 from server.models import (
     Alert,
     GridForecast,
@@ -62,7 +62,7 @@ from server.settings import ServerSettings
 from server.shared_cache import SharedLayer
 from server.tracing import request_span, set_response
 
-log = get_logger("server.nws")
+log = get_logger(NWS_LOGGER)
 
 
 class NwsClient:

@@ -24,7 +24,7 @@ from mcp_types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from server.cache import Lookup
-from server.logs import get_logger
+from server.logs import TOOLS_LOGGER, get_logger
 from server.models import (
     Alert,
     AlertsResult,
@@ -80,7 +80,7 @@ _ANNOTATIONS: Final = {
     "open_world_hint": True,
 }
 
-log = get_logger("server.tools")
+log = get_logger(TOOLS_LOGGER)
 
 
 def _client(ctx: Context) -> NwsClient:

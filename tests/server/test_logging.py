@@ -167,3 +167,13 @@ def test_stateless_session_noise_is_dropped_but_the_sdk_logger_still_speaks(json
 
     events = [json.loads(line)["event"] for line in json_logs.getvalue().splitlines() if line.startswith("{")]
     assert events == ["Terminating session: abc123"]
+
+
+@pytest.mark.anyio
+async def test_tool_call_lines_keep_their_logger_name(nws: FakeNws, json_logs: io.StringIO) -> None:
+    # A literal on purpose: the name is part of the log format, whatever the module is called.
+    async with connect(nws) as client:
+        await call(client, "get_forecast", latitude=39.7456, longitude=-97.0892)
+
+    (line,) = tool_lines(json_logs)
+    assert line["logger"] == "server.tool_call"
