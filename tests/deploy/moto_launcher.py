@@ -1,4 +1,4 @@
-"""Start moto's server on loopback with three emulator bugs corrected.
+"""Start moto's server on loopback with its emulator gaps corrected.
 
 Run as ``python tests/deploy/moto_launcher.py --port N``. The corrections make moto answer the way
 real AWS does, so that a re-plan after apply shows only real drift. They live here, in the test
@@ -24,6 +24,11 @@ harness, and never in the stacks: the product must not hide a diff (no ignore_ch
    the provider reads 0 and every re-plan wants to set the key's rotation period again. The
    launcher keeps the period (AWS's default 365 when none is given) and returns it while rotation
    is on, as AWS does.
+7. EC2 ignores ClientToken. AWS answers a repeated request with the same token (an SDK retry
+   after a lost response) with the first answer; moto runs it again, so CreateLaunchTemplate
+   fails with "name already in use" and other creates leave duplicates. Seen on this 2-core
+   machine under load: the provider's retry of a create whose first answer never arrived. The
+   launcher answers a repeated EC2 ClientToken with the first successful answer.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
 from typing import Any
 
 # Attaching AWS-managed policies (ECS-for-EC2, SSM core) needs moto's copy of them.
@@ -40,6 +46,7 @@ from flask import has_request_context, request
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.core.utils import camelcase_to_underscores
 from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ec2.responses import EC2Response
 from moto.ec2.responses.launch_templates import LaunchTemplates
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.iam import policy_conditions
@@ -193,6 +200,28 @@ def _patch_key_rotation_period() -> None:
     KmsResponse.get_key_rotation_status = get_key_rotation_status  # type: ignore[method-assign]
 
 
+def _patch_client_token_idempotency() -> None:
+    original = EC2Response.call_action
+    answers: dict[tuple[str, str], Any] = {}
+    # One token-bearing request at a time: a retry never overtakes the attempt it repeats.
+    lock = threading.Lock()
+
+    def call_action(self: EC2Response) -> Any:
+        token = self._get_param("ClientToken")
+        if not token:
+            return original(self)
+        key = (self._get_action(), str(token))
+        with lock:
+            if key in answers:
+                return answers[key]
+            answer = original(self)
+            if 200 <= int(answer[0]) < 300:
+                answers[key] = answer
+            return answer
+
+    EC2Response.call_action = call_action  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -205,6 +234,7 @@ def main() -> None:
     _patch_bucket_policy_conditions()
     _patch_autoscaling_tags()
     _patch_key_rotation_period()
+    _patch_client_token_idempotency()
     tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
     # Loopback only, always.
     moto_main(["-H", "127.0.0.1", "-p", str(args.port), *tls])
