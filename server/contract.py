@@ -131,6 +131,11 @@ DEFAULT_OAUTH_REDIRECT_URIS: Final = (
 #: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
 #: is set above this so ECS does not SIGKILL a draining server.
 SHUTDOWN_GRACE_SECONDS: Final = 20
+#: The task definition's stopTimeout: the grace period plus room for uvicorn to exit after it.
+STOP_TIMEOUT_SECONDS: Final = SHUTDOWN_GRACE_SECONDS + 10
+#: Non-root uid:gid the image creates and runs as (server/Dockerfile `USER`); the task definition
+#: sets it too, so a foreign image never runs as root either.
+CONTAINER_USER: Final = "10001:10001"
 
 
 #: The stack's default ALB idle timeout: long enough for streamed (SSE) MCP responses. Also what a

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server import __version__ as server_version
-from server.contract import LOG_GROUP_NAME, SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.contract import LOG_GROUP_NAME, STOP_TIMEOUT_SECONDS, EnvVar
 from server.problems import required
 
 from .access_logs import AccessLogs, AccessLogsProps
@@ -223,7 +223,7 @@ def mcp_service(
         container_port=config.container_port,
         health_check_path=config.health_check_path,
         health_check_grace_period_seconds=config.health_check_grace_period_seconds,
-        stop_timeout_seconds=SHUTDOWN_GRACE_SECONDS + 10,
+        stop_timeout_seconds=STOP_TIMEOUT_SECONDS,
         environment=server_environment(config, aws, oauth),
         target_group_arn=load_balancer.target_group.arn,
         load_balancer_security_group_id=load_balancer.security_group.id,

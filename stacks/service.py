@@ -32,15 +32,13 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from server.contract import HEALTH_PATH, ContainerHealthCheck, EnvVar
+from server.contract import CONTAINER_USER, HEALTH_PATH, ContainerHealthCheck, EnvVar
 
 from .aws_context import AwsContext
 from .iam import Allow, policy_document, service_trust_policy
 from .tracing import XRAY_ACTIONS, TracingSettings, collector_container
 
 CONTAINER_NAME = "mcp-server"
-#: Non-root user the container runs as, whatever the image's default (matches server/Dockerfile).
-CONTAINER_USER = "10001:10001"
 
 
 @dataclass(frozen=True)
