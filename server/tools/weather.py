@@ -155,15 +155,7 @@ async def get_alerts(
     wanted = normalize_severity(severity)
     with _upstream_errors("get_alerts"):
         lookup = await _client(ctx).alerts(area)
-    alerts = filter_severity(lookup.value, wanted)
-    result = AlertsResult(
-        area=area,
-        total=len(alerts),
-        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
-        severity=wanted,
-        total_unfiltered=len(lookup.value) if wanted else None,
-        freshness=_freshness(lookup),
-    )
+    result = AlertsResult(area=area, **_shown_alerts(lookup.value, wanted, _freshness(lookup)))
     return ToolResult(content=render_alerts(result), structured_content=result)
 
 
@@ -271,17 +263,23 @@ async def get_alerts_for_point(
             " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
             " get_alerts with a marine area code."
         )
-    alerts = filter_severity(lookup.value, wanted)
     result = PointAlertsResult(
-        latitude=lat,
-        longitude=lon,
-        total=len(alerts),
-        alerts=list(alerts[:MAX_ALERTS_SHOWN]),
-        severity=wanted,
-        total_unfiltered=len(lookup.value) if wanted else None,
-        freshness=_freshness(lookup),
+        latitude=lat, longitude=lon, **_shown_alerts(lookup.value, wanted, _freshness(lookup))
     )
     return ToolResult(content=render_alerts(result), structured_content=result)
+
+
+def _shown_alerts(found: tuple[Alert, ...], wanted: str | None, freshness: Freshness) -> dict[str, Any]:
+    """What both alert results report: the alerts of the severity asked for (at most
+    MAX_ALERTS_SHOWN of them), how many there are with and without the filter, and freshness."""
+    alerts = filter_severity(found, wanted)
+    return {
+        "total": len(alerts),
+        "alerts": list(alerts[:MAX_ALERTS_SHOWN]),
+        "severity": wanted,
+        "total_unfiltered": len(found) if wanted else None,
+        "freshness": freshness,
+    }
 
 
 async def _first_usable_observation(
