@@ -60,6 +60,29 @@ if ! pipenv_ok; then
   fi
 fi
 
+# What the tests run besides Python and Node: Debian's Chromium (the browser tests drive it through
+# Playwright; Playwright's own browser download cannot be used offline) and redis-server (a real
+# Redis-protocol server for the fleet cache's tests; production runs ElastiCache for Valkey).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: the tests need ${missing[*]} on PATH; install them with your system's package manager" >&2
+    exit 1
+  fi
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo_cmd=(sudo); else
+      echo "setup: the tests need ${missing[*]}; as root run: apt-get install -y ${missing[*]}" >&2
+      exit 1
+    fi
+  fi
+  echo "setup: installing ${missing[*]} (Debian packages)"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
 echo "setup: Python dependencies (Pipfile.lock, with dev tools)"
 pipenv sync --dev
 
