@@ -7,7 +7,9 @@ terraform itself (`terraform providers schema -json`) for the providers the stac
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -61,14 +63,56 @@ class ProviderSchemas:
 
 
 _CACHE: dict[str, ProviderSchemas] = {}
+#: A directory where schemas are kept between runs (optional): reading them starts the provider,
+#: seconds each time; the test suite points every export of a session at one directory.
+CACHE_DIR_ENV = "EXPORT_HCL_SCHEMA_CACHE_DIR"
 
 
 def load_schemas(required_providers: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSchemas:
-    """The schemas of exactly these providers (read once per process and CLI configuration)."""
+    """The schemas of exactly these providers (read once per process and CLI configuration, and
+    once per `EXPORT_HCL_SCHEMA_CACHE_DIR` when that is set)."""
     key = json.dumps([required_providers, env.get("TF_CLI_CONFIG_FILE")], sort_keys=True)
     if key not in _CACHE:
-        _CACHE[key] = _read_schemas(required_providers, env)
+        _CACHE[key] = _read_cached(required_providers, env, key)
     return _CACHE[key]
+
+
+def _read_cached(required_providers: Mapping[str, Any], env: Mapping[str, str], key: str) -> ProviderSchemas:
+    directory = env.get(CACHE_DIR_ENV)
+    if not directory:
+        return _read_schemas(required_providers, env)
+    # The key: the providers' constraints (this project pins exact versions) and terraform's own
+    # version, so a terraform upgrade reads the schemas again.
+    version = _terraform(["version", "-json"], Path.cwd(), env).stdout
+    digest = hashlib.sha256(json.dumps([key, version]).encode()).hexdigest()[:24]
+    path = Path(directory) / f"{digest}.json"
+    if path.is_file():
+        return ProviderSchemas(json.loads(path.read_text()))
+    schemas = _read_schemas(required_providers, env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(f".{os.getpid()}.tmp")
+    scratch.write_text(json.dumps(schemas.schemas))
+    scratch.replace(path)  # atomic: a concurrent reader sees the whole file or none
+    return schemas
+
+
+def _terraform(args: list[str], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(
+            ["terraform", *args],
+            cwd=cwd,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise SchemaError("terraform is not on PATH: export-hcl needs it") from error
+    if result.returncode != 0:
+        command = " ".join(args)
+        raise SchemaError(f"terraform {command} failed while reading provider schemas:\n{result.stderr}")
+    return result
 
 
 def _read_schemas(required_providers: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSchemas:
@@ -78,21 +122,6 @@ def _read_schemas(required_providers: Mapping[str, Any], env: Mapping[str, str])
         (module / "providers.tf.json").write_text(
             json.dumps({"terraform": {"required_providers": dict(required_providers)}})
         )
-        for args in (["init", "-input=false", "-no-color"], ["providers", "schema", "-json"]):
-            try:
-                result = subprocess.run(
-                    ["terraform", *args],
-                    cwd=module,
-                    env=dict(env),
-                    capture_output=True,
-                    text=True,
-                    timeout=600,
-                    check=False,
-                )
-            except FileNotFoundError as error:
-                raise SchemaError("terraform is not on PATH: export-hcl needs it") from error
-            if result.returncode != 0:
-                raise SchemaError(
-                    f"terraform {' '.join(args)} failed while reading provider schemas:\n{result.stderr}"
-                )
-        return ProviderSchemas(json.loads(result.stdout)["provider_schemas"])
+        _terraform(["init", "-input=false", "-no-color"], module, env)
+        shown = _terraform(["providers", "schema", "-json"], module, env)
+        return ProviderSchemas(json.loads(shown.stdout)["provider_schemas"])

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from export_hcl.schema import CACHE_DIR_ENV
 from fakes.nws import FakeNws
 from stacks.config import ENV_PREFIX
+
+
+#: Test files that take minutes: scheduled first, each on a worker of its own (xdist --dist loadfile),
+#: so the rest of the suite runs on the other workers beside them.
+_LONG_RUNNING = ("tests/deploy/",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long-running files first, everything else after in its own order (a stable sort)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_RUNNING))
+
+
+def session_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every xdist worker of this session shares (the run's own base without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -20,6 +38,15 @@ def _no_stack_variables_from_the_shell() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         for name in [name for name in os.environ if name.startswith(ENV_PREFIX)]:
             patch.delenv(name)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _provider_schemas_read_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every HCL export of the session (in-process or `export-hcl` run by a deploy test) shares one
+    schema cache: reading the AWS provider's schema starts the provider, seconds each time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(CACHE_DIR_ENV, str(session_directory(tmp_path_factory) / "provider-schemas"))
         yield
 
 

@@ -224,3 +224,27 @@ def test_refuses_to_overwrite_an_existing_module(tmp_path: Path, capsys: pytest.
     assert main([str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
     assert edited.read_text() == "# my edits\n"
+
+
+def test_provider_schemas_are_read_once_per_cache_directory(
+    tmp_path: Path, terraform_cli_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from export_hcl import schema
+
+    providers = {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}
+    cache_dir = tmp_path / "schemas"
+    env = terraform_env(terraform_cli_config, {schema.CACHE_DIR_ENV: str(cache_dir)})
+    monkeypatch.setattr(schema, "_CACHE", {})
+    first = schema.load_schemas(providers, env)
+    (cached,) = cache_dir.glob("*.json")
+    assert first.block("resource", "aws_lb") is not None
+
+    # A new process (empty in-memory cache) takes them from the directory: the provider is not
+    # started again.
+    monkeypatch.setattr(schema, "_CACHE", {})
+    reads: list[object] = []
+    monkeypatch.setattr(schema, "_read_schemas", lambda *args: reads.append(args))
+    again = schema.load_schemas(providers, env)
+    assert reads == []
+    assert again.schemas == first.schemas
+    assert json.loads(cached.read_text()) == first.schemas
