@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ import pytest
 from server.contract import MAIN_STACK_NAME
 from stacks.config import ENV_PREFIX, InfraConfig, load_infra_config
 from stacks.node_env import JSII_QUIET_ENV
+from tests.conftest import session_directory
 from tests.terraform_cli import write_cli_config
 
 for _name, _value in JSII_QUIET_ENV.items():
@@ -85,17 +89,29 @@ class Synth:
 
 @pytest.fixture(scope="session")
 def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Synth]:
-    """synthesize(**overrides) -> Synth, cached per configuration for the whole session."""
-    from stacks.app import build_app  # loads jsii once per session
+    """synthesize(**overrides) -> Synth, cached per configuration for the whole session.
 
+    The cache is on disk and shared by the xdist workers: the first worker that needs a
+    configuration synthesizes it under a file lock, the others wait for it and read the result
+    (a synth costs ~11 s; the sources cannot change during a session).
+    """
+    cache_root = session_directory(tmp_path_factory) / "synth-cache"
+    cache_root.mkdir(exist_ok=True)
     cache: dict[str, Synth] = {}
 
     def run(config_file: Path | None = None, **overrides: Any) -> Synth:
         key = json.dumps([str(config_file), overrides], sort_keys=True)
         if key not in cache:
             config = load_test_config(config_file, **overrides)
-            outdir = tmp_path_factory.mktemp("synth")
-            build_app(config, outdir=str(outdir)).synth()
+            outdir = cache_root / hashlib.sha256(key.encode()).hexdigest()[:16]
+            with (cache_root / f"{outdir.name}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if not (outdir / "done").exists():
+                    from stacks.app import build_app  # loads jsii: only on a worker that synthesizes
+
+                    shutil.rmtree(outdir, ignore_errors=True)  # a worker that died half-way
+                    build_app(config, outdir=str(outdir)).synth()
+                    (outdir / "done").write_text(key)
             cache[key] = Synth(config, outdir)
         return cache[key]
 
