@@ -25,6 +25,11 @@ HASH_PLACEHOLDER = "<image-source-hash>"
 EMBEDDED_JSON = ("container_definitions", "dashboard_body", "policy")
 
 
+def ci_run() -> bool:
+    """True in CI: CI=true (or any value but empty, 0 or false), as CI services set it."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
 def normalized(synth: Synth, stack: str) -> str:
     text = synth.text(stack).replace(image_source_hash(ROOT), HASH_PLACEHOLDER)
 
@@ -51,9 +56,25 @@ def test_synthesized_stack_matches_snapshot(default_synth: Synth, stack: str) ->
     snapshot = SNAPSHOTS / f"{stack}.tf.json"
     actual = normalized(default_synth, stack)
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        # In CI a refreshed snapshot would make this test pass whatever changed.
+        assert not ci_run(), (
+            "UPDATE_SNAPSHOTS=1 refuses to run in CI (CI is set): refresh locally, commit the diff"
+        )
         snapshot.write_text(actual)
     assert snapshot.exists(), f"no snapshot yet: run UPDATE_SNAPSHOTS=1 pytest {__file__}"
     assert actual == snapshot.read_text(), (
         f"{stack} changed. Review the diff; if intended, refresh with "
         "UPDATE_SNAPSHOTS=1 pytest tests/infra/test_snapshot.py"
     )
+
+
+def test_the_snapshot_refresh_refuses_to_run_in_ci(
+    monkeypatch: pytest.MonkeyPatch, default_synth: Synth
+) -> None:
+    snapshot = SNAPSHOTS / f"{MAIN_STACK_NAME}.tf.json"
+    before = snapshot.read_text()
+    monkeypatch.setenv("UPDATE_SNAPSHOTS", "1")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(AssertionError, match="refuses to run in CI"):
+        test_synthesized_stack_matches_snapshot(default_synth, MAIN_STACK_NAME)
+    assert snapshot.read_text() == before
