@@ -3,7 +3,8 @@
 Each invocation is appended to calls.jsonl (tool, argv, stdin). They behave like the real tools
 where the push script depends on it: `aws ecr describe-images` fails (exit 254) unless the
 requested tag was pushed by an earlier stub `docker buildx build --push`; `aws ecr
-get-login-password` prints a password; `docker login --password-stdin` reads it.
+get-login-password` prints a password; `docker login --password-stdin` reads it. With
+STUB_DOCKER_BUILD_FAILS set, `docker buildx build` fails as a broken Dockerfile step does.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ if tool == "aws" and args[:2] == ["ecr", "describe-images"]:
     sys.exit(254)
 if tool == "aws" and args[:2] == ["ecr", "get-login-password"]:
     print("stub-ecr-password")
+if tool == "docker" and args[:2] == ["buildx", "build"] and os.environ.get("STUB_DOCKER_BUILD_FAILS"):
+    # What buildx prints when a Dockerfile step fails; nothing is pushed.
+    print("ERROR: failed to solve: process '/bin/sh -c pip install' did not complete successfully:"
+          " exit code: 1", file=sys.stderr)
+    sys.exit(1)
 if tool == "docker" and args[:2] == ["buildx", "build"] and "--push" in args:
     with open(pushed_file, "a") as handle:
         handle.write(args[args.index("--tag") + 1] + "\\n")

@@ -3,6 +3,12 @@ stub docker/aws executables, and helpers that run the user's real commands (cdkt
 
 Every test here is marked `deploy`: `pipenv run test -m deploy` runs the suite alone,
 `-m "not deploy"` skips it.
+
+Each module is one user's flow against one emulated account: its tests run in file order and share
+the module's deployment (an apply from empty is the suite's most expensive step), so a test relies on
+what the tests above it did. pytest keeps file order, and `--dist loadfile` (pyproject.toml) keeps a
+module on one xdist worker; run a single test and its fixtures deploy what it needs, but the later
+steps of a flow (the migration, the teardown) expect the earlier ones to have run.
 """
 
 from __future__ import annotations
@@ -154,8 +160,9 @@ class Project:
     def command_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {**self.env, **self.overrides, **(extra or {})}
 
-    def cdktf(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
+    def cdktf_result(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """`cdktf <args>` in the project, whatever its exit code."""
+        return subprocess.run(
             [str(CDKTF), *args],
             cwd=self.root,
             env=self.command_env(),
@@ -164,6 +171,9 @@ class Project:
             timeout=timeout,
             check=False,
         )
+
+    def cdktf(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        result = self.cdktf_result(*args, timeout=timeout)
         if result.returncode != 0:
             raise AssertionError(
                 f"cdktf {' '.join(args)} failed ({result.returncode}):\n"
@@ -232,13 +242,15 @@ def make_project(directory: Path, emulator: Emulator) -> Project:
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         elif source.exists():
             shutil.copy2(source, root / name)
+    # cdktf.json's app is `pipenv run python main.py`; pipenv would only find this checkout's
+    # virtualenv again (seconds per synth), so the scratch project runs it with that python directly.
+    settings = json.loads((root / "cdktf.json").read_text())
+    settings["app"] = f"{sys.executable} main.py"
+    (root / "cdktf.json").write_text(json.dumps(settings, indent=2))
     stubs = install_stub_tools(directory / "stubs")
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MCP_STACK_"))},
         "PATH": f"{stubs.bin_dir}{os.pathsep}{os.environ['PATH']}",
-        # cdktf.json runs `pipenv run python main.py`: use this checkout's environment, not a new one.
-        "PIPENV_PIPFILE": str(ROOT / "Pipfile"),
-        "PIPENV_VERBOSITY": "-1",
         "AWS_ENDPOINT_URL": emulator.url,
         "AWS_CA_BUNDLE": str(emulator.ca_bundle),
         "AWS_ACCESS_KEY_ID": "test",

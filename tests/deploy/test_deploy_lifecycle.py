@@ -1,8 +1,9 @@
-"""The user's path on emulated AWS, in the README's order: `cdktf deploy` from an empty account with
-local state, inspect, re-plan, change, redeploy; leave cdktf for plain Terraform (HCL export); bootstrap
-the state bucket, move the state into it with --migrate-state and show that S3-native locking stops a
-concurrent run; `cdktf destroy` with remote state. Tests run in file order and share one deployment
-(one apply from empty is the suite's most expensive step).
+"""The user's path on emulated AWS: `cdktf deploy` from an empty account with local state, inspect,
+re-plan, redeploy; a server change whose image build fails (nothing rolls, the re-run converges);
+bootstrap the state bucket, move the state into it with --migrate-state and show that S3-native
+locking stops a concurrent run; leave cdktf for plain Terraform (HCL export) against the state in
+the bucket; `cdktf destroy` with remote state, leaving nothing behind. Tests run in file order and
+share one deployment (see tests/deploy/conftest.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import pytest
 from server.contract import LOG_GROUP_NAME, MAIN_STACK_NAME, STATE_BACKEND_STACK_NAME
 from stacks.config import DEFAULT_AMI_PARAMETER
 from stacks.source_hash import image_source_hash
-from tests.deploy.conftest import Emulator, Project, make_project
+from tests.deploy.conftest import SKIP_LOCK, Emulator, Project, make_project
 from tests.deploy.hcl_plans import plan_from_empty_state
+from tests.deploy.leftovers import assert_nothing_left, inventory
 from tests.terraform_cli import terraform
 
 pytestmark = pytest.mark.timeout(600)
@@ -117,23 +119,6 @@ def test_redeploy_without_source_changes_builds_nothing(project: Project, output
     assert again["image_uri"] == outputs["image_uri"]
 
 
-def test_server_change_builds_exactly_once_and_rolls_the_task_definition(
-    project: Project, outputs: dict[str, Any]
-) -> None:
-    tools = project.root / "server" / "tools" / "weather.py"
-    tools.write_text(tools.read_text() + "\n# a change that must reach production\n")
-    project.stubs.clear()
-    after = project.deploy()
-    new_tag = image_source_hash(project.root)
-    assert after["image_uri"] == f"{outputs['ecr_repository_url']}:{new_tag}" != outputs["image_uri"]
-    (build,) = project.stubs.builds()
-    assert build[build.index("--tag") + 1] == after["image_uri"]
-    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
-        "services"
-    ]
-    assert service["taskDefinition"].endswith(":2")
-
-
 def plan_changes(project: Project, directory: Path) -> dict[str, list[str]]:
     """Address -> actions of every resource the plan would touch."""
     plan = directory / "change.tfplan"
@@ -146,6 +131,51 @@ def plan_changes(project: Project, directory: Path) -> dict[str, list[str]]:
     }
 
 
+def test_a_failing_image_build_stops_the_deploy_and_production_keeps_running(
+    project: Project, outputs: dict[str, Any], tmp_path: Path
+) -> None:
+    tools = project.root / "server" / "tools" / "weather.py"
+    tools.write_text(tools.read_text() + "\n# a change that must reach production\n")
+    project.stubs.clear()
+    project.overrides["STUB_DOCKER_BUILD_FAILS"] = "1"
+    try:
+        failed = project.cdktf_result("deploy", MAIN_STACK_NAME, *SKIP_LOCK, "--auto-approve")
+    finally:
+        del project.overrides["STUB_DOCKER_BUILD_FAILS"]
+    output = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    # The user sees which step failed and buildx's own reason.
+    assert "terraform_data.image_build" in output
+    assert "failed to solve" in output
+    # Nothing was rolled: the service still runs the first revision, with the image that exists.
+    ecs = project.client("ecs")
+    (service,) = ecs.describe_services(cluster="mcp-server", services=["mcp-server"])["services"]
+    assert service["taskDefinition"].endswith(":1")
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert task["containerDefinitions"][0]["image"] == outputs["image_uri"]
+    # The state is consistent: what is left to do is exactly the build and the roll-out it gates.
+    assert plan_changes(project, tmp_path) == {
+        "terraform_data.image_build": ["delete", "create"],  # tainted by the failed build
+        "aws_ecs_task_definition.service_task_definition": ["delete", "create"],
+        "aws_ecs_service.service_service": ["update"],
+    }
+
+
+def test_the_rerun_after_a_failed_build_builds_exactly_once_and_rolls_the_task_definition(
+    project: Project, outputs: dict[str, Any]
+) -> None:
+    project.stubs.clear()
+    after = project.deploy()
+    new_tag = image_source_hash(project.root)
+    assert after["image_uri"] == f"{outputs['ecr_repository_url']}:{new_tag}" != outputs["image_uri"]
+    (build,) = project.stubs.builds()
+    assert build[build.index("--tag") + 1] == after["image_uri"]
+    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
+        "services"
+    ]
+    assert service["taskDefinition"].endswith(":2")
+
+
 def test_raising_desired_count_updates_only_the_service_in_place(project: Project, tmp_path: Path) -> None:
     project.overrides["MCP_STACK_DESIRED_TASK_COUNT"] = "2"
     try:
@@ -154,102 +184,6 @@ def test_raising_desired_count_updates_only_the_service_in_place(project: Projec
     finally:
         del project.overrides["MCP_STACK_DESIRED_TASK_COUNT"]
         project.synth()
-
-
-@pytest.fixture(scope="module")
-def hcl_module(project: Project, outputs: dict[str, Any]) -> Path:
-    """Leaving cdktf after deploying with it: `pipenv run export-hcl terraform` in the project."""
-    return project.export_hcl()
-
-
-@pytest.fixture
-def plain_terraform(project: Project, tmp_path: Path) -> dict[str, str]:
-    """The environment of a user who has only terraform (plus bash and coreutils for the image
-    script, and the docker/aws stand-ins): no cdktf, no Node.js, no Python on PATH."""
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    for tool in ("terraform", "bash", "cut"):
-        (tools / tool).symlink_to(shutil.which(tool) or tool)
-    env = {k: v for k, v in project.command_env().items() if not k.startswith("PIPENV")}
-    env["PATH"] = os.pathsep.join([str(project.stubs.bin_dir), str(tools)])
-    for absent in ("python", "python3", "node", "npx", "cdktf", "pipenv"):
-        assert shutil.which(absent, path=env["PATH"]) is None
-    return env
-
-
-def test_exported_hcl_plans_no_changes_against_the_cdktf_state(
-    hcl_module: Path, plain_terraform: dict[str, str]
-) -> None:
-    terraform(["init", "-input=false"], hcl_module, plain_terraform)
-    result = terraform(
-        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
-    )
-    assert result.returncode == 0, (
-        f"the exported module would change things:\n{result.stdout}\n{result.stderr}"
-    )
-
-
-def test_exported_hcl_plans_like_the_json_synth_from_an_empty_state(
-    project: Project, hcl_module: Path, tmp_path: Path
-) -> None:
-    env = project.command_env()
-    from_json = plan_from_empty_state(project.stack_dir(), tmp_path / "json", env)
-    from_hcl = plan_from_empty_state(hcl_module, tmp_path / "hcl", env)
-    assert sorted(from_hcl["resources"]) == sorted(from_json["resources"])
-    for address, planned in from_json["resources"].items():
-        assert from_hcl["resources"][address] == planned, address
-    assert from_hcl["outputs"] == from_json["outputs"]
-
-
-def test_desired_count_changed_in_hcl_is_applied_by_plain_terraform(
-    project: Project, hcl_module: Path, plain_terraform: dict[str, str], tmp_path: Path
-) -> None:
-    service_tf = hcl_module / "service.tf"
-    text, count = re.subn(r"(\n  desired_count\s*=) 1\n", r"\1 2\n", service_tf.read_text())
-    assert count == 1
-    service_tf.write_text(text)
-    plan = tmp_path / "count.tfplan"
-    terraform(["init", "-input=false"], hcl_module, plain_terraform)
-    terraform(["plan", "-input=false", f"-out={plan}"], hcl_module, plain_terraform)
-    shown = json.loads(terraform(["show", "-json", str(plan)], hcl_module, plain_terraform).stdout)
-    changes = {
-        c["address"]: c["change"]["actions"]
-        for c in shown["resource_changes"]
-        if c["change"]["actions"] not in (["no-op"], ["read"])
-    }
-    assert changes == {"aws_ecs_service.service_service": ["update"]}
-    terraform(["apply", "-input=false", str(plan)], hcl_module, plain_terraform)
-    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
-        "services"
-    ]
-    assert service["desiredCount"] == 2
-    settled = terraform(
-        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
-    )
-    assert settled.returncode == 0, settled.stdout + settled.stderr
-
-
-def test_new_image_tag_in_hcl_builds_and_rolls_out_with_plain_terraform(
-    project: Project, hcl_module: Path, plain_terraform: dict[str, str]
-) -> None:
-    image_tf = hcl_module / "image.tf"
-    text, count = re.subn(r'(\n  image_tag\s*=\s*)"[0-9a-f]{20}"', r'\1"release-2"', image_tf.read_text())
-    assert count == 1
-    image_tf.write_text(text)
-    project.stubs.clear()
-    terraform(["init", "-input=false"], hcl_module, plain_terraform)
-    terraform(["apply", "-input=false", "-auto-approve"], hcl_module, plain_terraform)
-
-    (build,) = [c for c in project.stubs.calls("docker") if c["args"][:2] == ["buildx", "build"]]
-    (repository,) = project.client("ecr").describe_repositories()["repositories"]
-    image_uri = f"{repository['repositoryUri']}:release-2"
-    assert build["args"][build["args"].index("--tag") + 1] == image_uri
-    assert build["args"][build["args"].index("--file") + 1] == "server/Dockerfile"
-    assert Path(build["cwd"]) == project.root  # the build context is the project checkout
-    ecs = project.client("ecs")
-    (service,) = ecs.describe_services(cluster="mcp-server", services=["mcp-server"])["services"]
-    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-    assert task["containerDefinitions"][0]["image"] == image_uri
 
 
 @pytest.fixture(scope="module")
@@ -346,31 +280,109 @@ def test_a_run_holding_the_lock_stops_a_concurrent_plan(
     assert settled.returncode == 0, settled.stdout + settled.stderr
 
 
-def test_destroy_with_remote_state_completes_and_leaves_nothing_of_ours(
-    project: Project, deployed: dict[str, Any]
+@pytest.fixture(scope="module")
+def hcl_module(project: Project, deployed: dict[str, Any]) -> Path:
+    """Leaving cdktf after deploying with it: `pipenv run export-hcl terraform` in the project, whose
+    state is in the S3 bucket by now: the exported module's backend block points there too."""
+    return project.export_hcl()
+
+
+@pytest.fixture
+def plain_terraform(project: Project, tmp_path: Path) -> dict[str, str]:
+    """The environment of a user who has only terraform (plus bash and coreutils for the image
+    script, and the docker/aws stand-ins): no cdktf, no Node.js, no Python on PATH."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for tool in ("terraform", "bash", "cut"):
+        (tools / tool).symlink_to(shutil.which(tool) or tool)
+    env = {k: v for k, v in project.command_env().items() if not k.startswith("PIPENV")}
+    env["PATH"] = os.pathsep.join([str(project.stubs.bin_dir), str(tools)])
+    for absent in ("python", "python3", "node", "npx", "cdktf", "pipenv"):
+        assert shutil.which(absent, path=env["PATH"]) is None
+    return env
+
+
+def test_exported_hcl_plans_no_changes_against_the_state_cdktf_left_in_s3(
+    hcl_module: Path, plain_terraform: dict[str, str]
 ) -> None:
-    project.destroy()
-    services = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    result = terraform(
+        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
+    )
+    assert result.returncode == 0, (
+        f"the exported module would change things:\n{result.stdout}\n{result.stderr}"
+    )
+
+
+def test_exported_hcl_plans_like_the_json_synth_from_an_empty_state(
+    project: Project, hcl_module: Path, tmp_path: Path
+) -> None:
+    env = project.command_env()
+    from_json = plan_from_empty_state(project.stack_dir(), tmp_path / "json", env)
+    from_hcl = plan_from_empty_state(hcl_module, tmp_path / "hcl", env)
+    assert sorted(from_hcl["resources"]) == sorted(from_json["resources"])
+    for address, planned in from_json["resources"].items():
+        assert from_hcl["resources"][address] == planned, address
+    assert from_hcl["outputs"] == from_json["outputs"]
+
+
+def test_desired_count_changed_in_hcl_is_applied_by_plain_terraform(
+    project: Project, hcl_module: Path, plain_terraform: dict[str, str], tmp_path: Path
+) -> None:
+    service_tf = hcl_module / "service.tf"
+    text, count = re.subn(r"(\n  desired_count\s*=) 1\n", r"\1 2\n", service_tf.read_text())
+    assert count == 1
+    service_tf.write_text(text)
+    plan = tmp_path / "count.tfplan"
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    terraform(["plan", "-input=false", f"-out={plan}"], hcl_module, plain_terraform)
+    shown = json.loads(terraform(["show", "-json", str(plan)], hcl_module, plain_terraform).stdout)
+    changes = {
+        c["address"]: c["change"]["actions"]
+        for c in shown["resource_changes"]
+        if c["change"]["actions"] not in (["no-op"], ["read"])
+    }
+    assert changes == {"aws_ecs_service.service_service": ["update"]}
+    terraform(["apply", "-input=false", str(plan)], hcl_module, plain_terraform)
+    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
         "services"
     ]
-    assert all(s["status"] == "INACTIVE" for s in services)
-    assert project.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
-    assert project.client("elbv2").describe_target_groups()["TargetGroups"] == []
-    assert project.client("ecr").describe_repositories()["repositories"] == []
-    assert project.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"] == []
-    assert project.client("ec2").describe_launch_templates()["LaunchTemplates"] == []
-    assert project.client("logs").describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME)["logGroups"] == []
-    clusters = project.client("ecs").describe_clusters(clusters=["mcp-server"])["clusters"]
-    assert all(c["status"] == "INACTIVE" for c in clusters)
-    ours = [
-        r["RoleName"]
-        for r in project.client("iam").list_roles()["Roles"]
-        if r["RoleName"].startswith("mcp-server")
-    ]
-    assert ours == []
-    vpcs = project.client("ec2").describe_vpcs(
-        Filters=[{"Name": "tag:project", "Values": ["mcp-server-amazon-ecs"]}]
-    )["Vpcs"]
-    assert vpcs == []
-    addresses = project.client("ec2").describe_addresses()["Addresses"]
-    assert addresses == []
+    assert service["desiredCount"] == 2
+    settled = terraform(
+        ["plan", "-detailed-exitcode", "-input=false"], hcl_module, plain_terraform, check=False
+    )
+    assert settled.returncode == 0, settled.stdout + settled.stderr
+
+
+def test_new_image_tag_in_hcl_builds_and_rolls_out_with_plain_terraform(
+    project: Project, hcl_module: Path, plain_terraform: dict[str, str]
+) -> None:
+    image_tf = hcl_module / "image.tf"
+    text, count = re.subn(r'(\n  image_tag\s*=\s*)"[0-9a-f]{20}"', r'\1"release-2"', image_tf.read_text())
+    assert count == 1
+    image_tf.write_text(text)
+    project.stubs.clear()
+    terraform(["init", "-input=false"], hcl_module, plain_terraform)
+    terraform(["apply", "-input=false", "-auto-approve"], hcl_module, plain_terraform)
+
+    (build,) = [c for c in project.stubs.calls("docker") if c["args"][:2] == ["buildx", "build"]]
+    (repository,) = project.client("ecr").describe_repositories()["repositories"]
+    image_uri = f"{repository['repositoryUri']}:release-2"
+    assert build["args"][build["args"].index("--tag") + 1] == image_uri
+    assert build["args"][build["args"].index("--file") + 1] == "server/Dockerfile"
+    assert Path(build["cwd"]) == project.root  # the build context is the project checkout
+    ecs = project.client("ecs")
+    (service,) = ecs.describe_services(cluster="mcp-server", services=["mcp-server"])["services"]
+    task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+    assert task["containerDefinitions"][0]["image"] == image_uri
+
+
+def test_destroy_with_remote_state_completes_and_leaves_nothing_of_ours(
+    project: Project, bucket: str, deployed: dict[str, Any]
+) -> None:
+    before = inventory(project)
+    project.destroy()
+    assert_nothing_left(project, before)
+    # The state stays in the bucket (the bootstrap stack is not destroyed), empty of resources.
+    state = json.loads(project.client("s3").get_object(Bucket=bucket, Key=STATE_KEY)["Body"].read())
+    assert [r for r in state["resources"] if r["mode"] == "managed"] == []

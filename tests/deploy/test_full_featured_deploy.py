@@ -1,7 +1,8 @@
 """examples/full-featured.json on emulated AWS: HTTPS with a domain, generated token, autoscaling,
 alarms with email, dashboard, access logs, VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed
 key. Deploy, no drift, then the move from token auth to OAuth sign-in (auth_mode oauth: Cognito, state
-table, keys), no drift, teardown.
+table, keys) with deletion protection lifted, no drift, teardown leaving nothing behind.
+Tests run in file order and share one deployment (see tests/deploy/conftest.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from tests.deploy.conftest import Emulator, Project, make_project
 from tests.deploy.hcl_plans import plan_from_empty_state
+from tests.deploy.leftovers import assert_nothing_left, inventory
 from tests.terraform_cli import terraform
 
 pytestmark = pytest.mark.timeout(900)
@@ -59,7 +61,7 @@ def test_generated_token_is_in_secrets_manager_but_not_in_state(
     assert token not in json.dumps(outputs)
 
 
-def test_https_listener_alias_alarms_and_scaling_exist(project: Project, outputs: dict[str, Any]) -> None:
+def test_https_listener_alarms_and_scaling_exist(project: Project, outputs: dict[str, Any]) -> None:
     elbv2 = project.client("elbv2")
     (alb,) = elbv2.describe_load_balancers(Names=["mcp-server"])["LoadBalancers"]
     listeners = {
@@ -73,6 +75,17 @@ def test_https_listener_alias_alarms_and_scaling_exist(project: Project, outputs
     assert len(alarms) == 7
     targets = project.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(1, 3)]
+
+
+def test_the_domain_is_an_alias_of_the_load_balancer(project: Project, outputs: dict[str, Any]) -> None:
+    (alb,) = project.client("elbv2").describe_load_balancers(Names=["mcp-server"])["LoadBalancers"]
+    zone = json.loads((project.root / "cdktf.json").read_text())["context"]["hosted_zone_id"]
+    records = project.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    aliases = {(r["Name"], r["Type"]): r["AliasTarget"] for r in records if "AliasTarget" in r}
+    assert list(aliases) == [("mcp.example.com.", "A")]
+    for target in aliases.values():
+        assert target["DNSName"].rstrip(".").lower() == alb["DNSName"].lower()
+        assert target["HostedZoneId"] == alb["CanonicalHostedZoneId"]
 
 
 def test_waf_guards_the_load_balancer_and_logs_with_redaction(
@@ -130,6 +143,9 @@ def test_exported_hcl_plans_no_changes_and_like_the_json_synth(
 
 def test_moving_to_oauth_adds_sign_in_with_no_key_in_state(project: Project, outputs: dict[str, Any]) -> None:
     project.overrides.update({"MCP_STACK_AUTH_MODE": "oauth", "MCP_STACK_AUTH_ENABLED": "false"})
+    # Deletion protection is on in this configuration: lifting it is the teardown's deliberate first
+    # step. It rides along with this deploy (an in-place attribute change) to save an apply cycle.
+    project.overrides["MCP_STACK_ALB_DELETION_PROTECTION"] = "false"
     oauth = project.deploy()
     account = project.client("sts").get_caller_identity()["Account"]
     assert oauth["mcp_url"] == "https://mcp.example.com/mcp"
@@ -172,12 +188,15 @@ def test_moving_to_oauth_adds_sign_in_with_no_key_in_state(project: Project, out
     )
 
 
-def test_teardown_after_lifting_deletion_protection(project: Project, outputs: dict[str, Any]) -> None:
-    # Deletion protection is on in this configuration: turning it off is the deliberate first step.
-    project.overrides["MCP_STACK_ALB_DELETION_PROTECTION"] = "false"
-    project.deploy()
+def test_teardown_after_lifting_deletion_protection_leaves_nothing(
+    project: Project, outputs: dict[str, Any]
+) -> None:
+    (alb,) = project.client("elbv2").describe_load_balancers(Names=["mcp-server"])["LoadBalancers"]
+    attributes = project.client("elbv2").describe_load_balancer_attributes(
+        LoadBalancerArn=alb["LoadBalancerArn"]
+    )
+    protection = {a["Key"]: a["Value"] for a in attributes["Attributes"]}["deletion_protection.enabled"]
+    assert protection == "false", "the move to oauth was to lift deletion protection"
+    before = inventory(project)
     project.destroy()
-    assert project.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
-    endpoints = project.client("ec2").describe_vpc_endpoints()["VpcEndpoints"]
-    assert all(e["State"].lower() == "deleted" for e in endpoints)
-    assert project.client("secretsmanager").list_secrets()["SecretList"] == []
+    assert_nothing_left(project, before)
