@@ -4,9 +4,11 @@ Written from the OpenID Connect Core/Discovery documents and Cognito's user pool
 - `GET /<pool>/.well-known/openid-configuration` (issuer `<base>/<pool>`, like
   `https://cognito-idp.<region>.amazonaws.com/<pool>`), `GET /<pool>/.well-known/jwks.json`;
 - `GET /oauth2/authorize`: exact `redirect_uri` match against the app client's callback URLs
-  (Cognito answers `redirect_mismatch` otherwise), PKCE with S256 only, scopes the client allows.
-  The test person is signed in at once (the hosted sign-in page is not the system under test) and
-  the browser is redirected back with `code` and `state`;
+  (Cognito answers `redirect_mismatch` otherwise), PKCE with S256 only, scopes the client allows;
+  then, as Cognito's hosted UI does, a redirect to `/login` with the same query;
+- `GET /login`: a sign-in page, a real HTML form (username, password, a double-submit `_csrf`
+  token); `POST /login` with the test person's credentials redirects the browser back with `code`
+  and `state`; wrong credentials re-render the form with an error, and nothing reaches the client;
 - `POST /oauth2/token`: `authorization_code` (one-time code, PKCE verifier, same redirect URI) and
   `refresh_token` grants for a public client (no secret). Access tokens are RS256 JWTs shaped like
   Cognito's: `client_id`, `token_use: access`, `scope`, `username`, no `aud`. ID tokens carry
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import secrets
 import threading
 import time
@@ -34,8 +37,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from fakes.loopback import LoopbackServer
@@ -43,6 +47,9 @@ from fakes.loopback import LoopbackServer
 POOL_ID = "us-east-1_FakePool1"
 CLIENT_ID = "fakeclient0123456789abcdef"
 TEST_PERSON = {"sub": "5f1c2a9e-0d3b-4c71-9a6e-1b2c3d4e5f60", "email": "ada@example.com"}
+#: What the test person types on the sign-in page (the user name is their email, as in the pool).
+TEST_USERNAME = TEST_PERSON["email"]
+TEST_PASSWORD = "Correct-Horse-Battery-9"  # noqa: S105 - a fake provider's fixed test credential
 ALLOWED_SCOPES = ("openid", "email", "profile")
 
 
@@ -89,6 +96,7 @@ class FakeCognito:
                 Route(f"{pool}/.well-known/openid-configuration", self._discovery),
                 Route(f"{pool}/.well-known/jwks.json", self._jwks),
                 Route("/oauth2/authorize", self._authorize),
+                Route("/login", self._login, methods=["GET", "POST"]),
                 Route("/oauth2/token", self._token, methods=["POST"]),
             ]
         )
@@ -160,7 +168,14 @@ class FakeCognito:
 
     async def _authorize(self, request: Request) -> Response:
         self.requests["authorize"] += 1
-        query = request.query_params
+        refused = self._refusal(request.query_params)
+        if refused is not None:
+            return refused
+        # Cognito's hosted UI: the authorization endpoint hands the browser to the sign-in page.
+        return RedirectResponse(f"/login?{request.url.query}", status_code=302)
+
+    def _refusal(self, query: QueryParams) -> Response | None:
+        """The error answer to an authorization request, or None when it may proceed to sign-in."""
         if query.get("client_id") != self.client_id:
             return JSONResponse({"error": "invalid_request", "error_description": "unknown client"}, 400)
         redirect_uri = query.get("redirect_uri", "")
@@ -175,10 +190,32 @@ class FakeCognito:
         challenge = query.get("code_challenge")
         if challenge is not None and query.get("code_challenge_method") != "S256":
             return _redirect_error(redirect_uri, "invalid_request", query.get("state"))
+        return None
+
+    # --- the hosted sign-in page ---------------------------------------------------------------
+    async def _login(self, request: Request) -> Response:
+        """The sign-in form (GET) and its submission (POST); the query is the authorization request."""
+        query = request.query_params
+        refused = self._refusal(query)  # the query travels through the browser: check it again
+        if refused is not None:
+            return refused
+        if request.method == "GET":
+            return _sign_in_page(str(request.url.query))
+        form = await request.form()
+        csrf = str(form.get("_csrf", ""))
+        if not csrf or not _same(csrf, request.cookies.get(_CSRF_COOKIE, "")):
+            return Response("Invalid or missing sign-in form token", status_code=403)
+        username, password = str(form.get("username", "")), str(form.get("password", ""))
+        if not (_same(username, TEST_USERNAME) and _same(password, TEST_PASSWORD)):
+            self.requests["sign_in_failed"] += 1
+            return _sign_in_page(str(request.url.query), error="Incorrect username or password.")
+        self.requests["sign_in"] += 1
         code = secrets.token_urlsafe(24)
-        self._codes[code] = _Code(redirect_uri, " ".join(scopes), challenge, query.get("nonce"))
+        scope = " ".join(query.get("scope", "openid").split())
+        challenge, nonce = query.get("code_challenge"), query.get("nonce")
+        self._codes[code] = _Code(query["redirect_uri"], scope, challenge, nonce)
         params = {"code": code, **({"state": query["state"]} if "state" in query else {})}
-        return RedirectResponse(f"{redirect_uri}?{urlencode(params)}", status_code=302)
+        return RedirectResponse(f"{query['redirect_uri']}?{urlencode(params)}", status_code=302)
 
     async def _token(self, request: Request) -> Response:
         self.requests["token"] += 1
@@ -259,6 +296,39 @@ class FakeCognito:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+#: The double-submit cookie of the sign-in form (Cognito's hosted UI uses the same name).
+_CSRF_COOKIE = "XSRF-TOKEN"
+
+
+def _same(typed: str, expected: str) -> bool:
+    """Constant-time comparison of what was typed (any characters) with what is expected."""
+    return secrets.compare_digest(typed.encode(), expected.encode())
+
+
+def _sign_in_page(query: str, *, error: str | None = None) -> Response:
+    """The sign-in form, posting back to /login with the authorization request's query."""
+    csrf = secrets.token_urlsafe(24)
+    action = html.escape(f"/login?{query}", quote=True)
+    alert = f'<p role="alert" class="error">{html.escape(error)}</p>' if error else ""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head>
+<body><main>
+<h1>Sign in with your email and password</h1>
+{alert}
+<form method="post" action="{action}">
+<input type="hidden" name="_csrf" value="{csrf}">
+<label for="username">Username</label>
+<input id="username" name="username" type="text" autocomplete="username" required>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit" name="signInSubmitButton">Sign in</button>
+</form>
+</main></body></html>"""
+    response = HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+    response.set_cookie(_CSRF_COOKIE, csrf, httponly=True, samesite="lax", path="/")
+    return response
 
 
 def _redirect_error(redirect_uri: str, error: str, state: str | None) -> Response:

@@ -1,9 +1,11 @@
 """The official MCP SDK's OAuth client, driven the way a person's browser would drive it.
 
 `SignIn` is the browser: it opens the authorization URL the SDK hands it, follows redirects with a
-cookie jar (the consent form uses a double-submit CSRF cookie), approves the consent screen, lets
-the identity provider sign the test person in, and stops at the client's own redirect URI, whose
-`code` and `state` it gives back to the SDK, as a loopback callback server would.
+cookie jar (the consent form and the provider's sign-in form use double-submit CSRF cookies),
+approves the consent screen, types the test person's user name and password into the identity
+provider's sign-in form, and stops at the client's own redirect URI, whose `code` and `state` it
+gives back to the SDK, as a loopback callback server would. (tests/browser/ does the same in a real
+browser.)
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from mcp.shared.auth import (
     OAuthClientMetadata,
     OAuthToken,
 )
+
+from fakes.oidc import TEST_PASSWORD, TEST_USERNAME
 
 #: A loopback redirect URI, as Claude Code, the MCP Inspector or mcp-remote register.
 REDIRECT_URI = "http://127.0.0.1:33418/callback"
@@ -52,6 +56,11 @@ class MemoryTokens:
         self.client = client_info
 
 
+def _form_action(html: str) -> str:
+    found = re.search(r'<form[^>]*action="([^"]*)"', html)
+    return unescape(found.group(1)) if found else ""
+
+
 def _form_fields(html: str) -> dict[str, str]:
     fields = {}
     for tag in re.findall(r"<input[^>]*>", html):
@@ -68,6 +77,8 @@ class SignIn:
 
     redirect_uri: str = REDIRECT_URI
     approve: bool = True
+    username: str = TEST_USERNAME
+    password: str = TEST_PASSWORD
     hops: list[str] = field(default_factory=list)
     result: AuthorizationCodeResult | None = None
     final_status: int | None = None
@@ -76,7 +87,8 @@ class SignIn:
         """redirect_handler: browse from the authorization URL to the client's redirect URI."""
         async with httpx2.AsyncClient(timeout=30, follow_redirects=False) as browser:
             response = await self._get(browser, url)
-            for _ in range(10):
+            signed_in = False
+            for _ in range(12):
                 if response.status_code in (301, 302, 303, 307, 308):
                     target = urljoin(str(response.url), response.headers["location"])
                     if target.startswith(self.redirect_uri):
@@ -96,6 +108,18 @@ class SignIn:
                     fields["action"] = "approve" if self.approve else "deny"
                     self.hops.append(f"POST {response.url}")
                     response = await browser.post(str(response.url).split("?")[0], data=fields)
+                    continue
+                if response.status_code == 200 and 'name="password"' in response.text and not signed_in:
+                    # The provider's sign-in form, submitted once: a refused password ends the flow.
+                    signed_in = True
+                    fields = {
+                        **_form_fields(response.text),
+                        "username": self.username,
+                        "password": self.password,
+                    }
+                    target = urljoin(str(response.url), _form_action(response.text))
+                    self.hops.append(f"POST {target}")
+                    response = await browser.post(target, data=fields)
                     continue
                 return
 
