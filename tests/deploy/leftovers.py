@@ -246,6 +246,17 @@ def _exists_ecr_repository(project: Project, v: dict[str, Any]) -> bool:
     )
 
 
+def _exists_vpc_endpoint(project: Project, v: dict[str, Any]) -> bool:
+    ec2 = project.client("ec2")
+    try:
+        found = ec2.describe_vpc_endpoints(VpcEndpointIds=[v["id"]])["VpcEndpoints"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "InvalidVpcEndpointId.NotFound":
+            return False
+        raise
+    return any(e["State"].lower() != "deleted" for e in found)  # deleted endpoints stay visible a while
+
+
 #: Types the tagging API does not list in the emulator, each with its own lookup.
 LOOKUPS: dict[str, Callable[[Project, dict[str, Any]], bool]] = {
     "aws_iam_role": _exists_iam_role,
@@ -266,6 +277,7 @@ LOOKUPS: dict[str, Callable[[Project, dict[str, Any]], bool]] = {
     "aws_eip": _exists_eip,
     "aws_launch_template": _exists_launch_template,
     "aws_lb_listener": _exists_listener,
+    "aws_vpc_endpoint": _exists_vpc_endpoint,
 }
 
 
