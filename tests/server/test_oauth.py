@@ -120,6 +120,8 @@ def oauth_env(idp: FakeCognito, public_port: int, moto_url: str) -> dict[str, st
         EnvVar.OAUTH_JWT_SIGNING_KEY: SIGNING_KEY,
         EnvVar.OAUTH_STORAGE_KEY: STORAGE_KEY,
         EnvVar.WORKERS: "2",
+        # Every flow below registers a client from 127.0.0.1: the per-address limit has its own tests.
+        EnvVar.OAUTH_REGISTRATIONS_PER_MINUTE: "1000",
         "AWS_ENDPOINT_URL": moto_url,
         **AWS_ENV,
     }
