@@ -148,6 +148,7 @@ class CognitoOIDCProxy(OIDCProxy):
         self._allowed_groups = allowed_groups
         super().__init__(client_id=client_id, algorithm="RS256", **kwargs)
         self._allow_list = RedirectAllowList(tuple(self._allowed_client_redirect_uris or ()))
+        self._group_verifier = self.get_token_verifier(algorithm="RS256")
 
     # --- upstream --------------------------------------------------------------------------------
     def get_token_verifier(
@@ -170,7 +171,9 @@ class CognitoOIDCProxy(OIDCProxy):
     def _create_upstream_oauth_client(self) -> AsyncOAuth2Client:
         secret = self._upstream_client_secret
         return UpstreamTokenClient(
-            verifier=self._token_validator,  # type: ignore[arg-type]
+            # Groups are read from a token checked like every other (signature, issuer, client) but
+            # without the scope requirement: a missing scope is refused at /mcp, not called a group.
+            verifier=self._group_verifier,
             allowed_groups=self._allowed_groups,
             client_id=self._upstream_client_id,
             client_secret=secret.get_secret_value() if secret is not None else None,

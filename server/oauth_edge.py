@@ -133,6 +133,11 @@ class FaultAnswers:
             try:
                 await self.app(scope, receive, watch)
             except Exception:
+                if replaced:
+                    # Starlette answered 500 and re-raised; the client has its answer and the
+                    # failure was logged where it happened. Re-raising would make the server close
+                    # the connection after an answer that is complete.
+                    return
                 fault = _answerable(faults, browser=browser)
                 if started or fault is None:
                     raise

@@ -79,11 +79,12 @@ _FAULTS: Final[dict[Fault, tuple[int, str, str, str]]] = {
 
 def page(status: int, title: str, message: str) -> HTMLResponse:
     """A self-contained HTML page (nothing loaded from anywhere) with the sign-in page headers."""
+    title, message = html.escape(title, quote=False), html.escape(message, quote=False)
     body = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></main></body></html>"
+        f"<title>{title}</title><style>{_STYLE}</style></head>"
+        f"<body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
     )
     return HTMLResponse(body, status_code=status, headers=PAGE_SECURITY_HEADERS)
 
