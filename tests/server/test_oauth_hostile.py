@@ -265,25 +265,40 @@ def test_registration_bodies_over_8_kib_get_413_and_nothing_is_stored(
 
 
 def test_a_registration_expires_30_days_after_its_last_use(server: ServerProcess, moto: MotoDynamo) -> None:
+    def expiry(client_id: str) -> int | None:
+        (item,) = [entry for entry in moto.items(REGISTRATIONS) if entry["key"]["S"] == client_id]
+        return int(item["ttl"]["N"]) if "ttl" in item else None
+
+    def age(client_id: str, update: str, **values: Any) -> None:
+        moto.client().update_item(
+            TableName=TABLE,
+            Key={"collection": {"S": REGISTRATIONS}, "key": {"S": client_id}},
+            UpdateExpression=update,
+            ExpressionAttributeNames={"#ttl": "ttl"},
+            ExpressionAttributeValues=values,
+        )
+
+    def authorize(client_id: str) -> None:
+        _verifier, challenge = pkce()
+        response = httpx.get(authorize_url(server.base_url, client_id, REDIRECT_URI, challenge), timeout=30)
+        assert response.status_code == 302
+
     client_id = register(server.base_url, [REDIRECT_URI]).json()["client_id"]
-    now = time.time()
-    (item,) = [entry for entry in moto.items(REGISTRATIONS) if entry["key"]["S"] == client_id]
-    assert abs(int(item["ttl"]["N"]) - (now + REGISTRATION_TTL_SECONDS)) < 120
+    assert abs(expiry(client_id) - (time.time() + REGISTRATION_TTL_SECONDS)) < 120
     # Twenty-nine days later (moved in the table itself), the client authorizes again: renewed.
-    moto.client().update_item(
-        TableName=TABLE,
-        Key={"collection": {"S": REGISTRATIONS}, "key": {"S": client_id}},
-        UpdateExpression="SET #ttl = :soon",
-        ExpressionAttributeNames={"#ttl": "ttl"},
-        ExpressionAttributeValues={":soon": {"N": str(int(now + 86400))}},
-    )
-    _verifier, challenge = pkce()
-    assert (
-        httpx.get(authorize_url(server.base_url, client_id, REDIRECT_URI, challenge), timeout=30).status_code
-        == 302
-    )
+    age(client_id, "SET #ttl = :soon", **{":soon": {"N": str(int(time.time() + 86400))}})
+    authorize(client_id)
+    assert abs(expiry(client_id) - (time.time() + REGISTRATION_TTL_SECONDS)) < 120
+    # A registration from before this version has no expiry (no `ttl`, none in the value either):
+    # its next use gives it one.
     (item,) = [entry for entry in moto.items(REGISTRATIONS) if entry["key"]["S"] == client_id]
-    assert abs(int(item["ttl"]["N"]) - (time.time() + REGISTRATION_TTL_SECONDS)) < 120
+    value = json.loads(item["value"]["S"])
+    del value["expires_at"]
+    del item["ttl"]
+    moto.client().put_item(TableName=TABLE, Item={**item, "value": {"S": json.dumps(value)}})
+    assert expiry(client_id) is None
+    authorize(client_id)
+    assert abs(expiry(client_id) - (time.time() + REGISTRATION_TTL_SECONDS)) < 120
 
 
 # --- codes and refresh tokens ---------------------------------------------------------------------
