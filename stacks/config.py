@@ -362,10 +362,10 @@ class InfraConfig(BaseSettings):
     oauth_allowed_redirect_uris: list[str] = Field(
         default_factory=lambda: list(DEFAULT_OAUTH_REDIRECT_URIS),
         min_length=1,
-        description="`oauth`: redirect URIs MCP clients may register (`*` matches any port or path "
-        "part). The default lets in Claude (web, Desktop), ChatGPT, VS Code and loopback clients "
-        "(Claude Code, the MCP Inspector, mcp-remote) and nothing else. https, or http on "
-        "localhost/127.0.0.1 only.",
+        description="`oauth`: redirect URIs MCP clients may register: an entry without `*` admits exactly "
+        "that URI (query included), `*` matches any port or path part. The default admits Claude (web, "
+        "Desktop), ChatGPT and loopback clients (VS Code, Claude Code, the MCP Inspector, mcp-remote) "
+        "and nothing else. https, or http on localhost/127.0.0.1 only.",
     )
     oauth_required_scopes: list[str] = Field(
         default_factory=lambda: ["openid"],

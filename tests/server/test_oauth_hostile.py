@@ -411,6 +411,11 @@ async def test_deny_on_the_consent_page_returns_access_denied_to_the_client(
     authorization = await sign_in(server.base_url, approve=False, state="client-state-9")
     query = landed_query(authorization.browser)
     assert (query["error"], query["state"]) == ("access_denied", "client-state-9")
+    # RFC 9207: the answer names its issuer, as the metadata announces (ChatGPT relies on it).
+    async with httpx.AsyncClient(timeout=30) as http:
+        metadata = (await http.get(server.base_url + "/.well-known/oauth-authorization-server")).json()
+    assert metadata["authorization_response_iss_parameter_supported"] is True
+    assert query["iss"] == metadata["issuer"]
     assert fresh_idp.requests["authorize"] == authorizations_before  # never sent to the provider
 
 
@@ -666,3 +671,13 @@ async def test_300_registrations_from_one_address_across_two_tasks_get_10_a_minu
     assert sum(line["OAuthRegistrationsRefused"] for line in lines) == len(limited)
     assert {line["client_address"] for line in lines} == {address, "198.51.100.24"}
     assert lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "MCPWeatherServer"
+
+
+async def test_a_person_removed_from_the_allowed_groups_is_refused_at_the_next_refresh(
+    server: ServerProcess, fresh_idp: FakeCognito
+) -> None:
+    client_id, tokens = await signed_in_tokens(server)
+    fresh_idp.issue_tokens_with(groups=["former-members"])  # what Cognito now puts in their tokens
+    refused = refresh(server.base_url, client_id, tokens["refresh_token"])
+    assert refused.status_code in (400, 401)
+    assert refused.json()["error"] == "invalid_grant"  # the client signs in again, and meets the 403 page
