@@ -45,12 +45,14 @@ from mcp.server.auth.provider import (
     TokenError,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from server.contract import OAUTH_CALLBACK_PATH, EnvVar
 from server.logs import OAUTH_LOGGER, get_logger
 from server.oauth_faults import Fault, note
-from server.oauth_pages import CONSENT_META_CSP
+from server.oauth_pages import CONSENT_META_CSP, with_own_icon
 from server.oauth_redirects import ExactRedirectClient, RedirectAllowList
 from server.oauth_registration import RegistrationGuard
 from server.oauth_store import (
@@ -284,6 +286,10 @@ class CognitoOIDCProxy(OIDCProxy):
             return None
         mapping = await self._jti_mapping_store.get(key=jti)
         return mapping.upstream_token_id if mapping is not None else None
+
+    async def _handle_idp_callback(self, request: Request) -> Response:  # type: ignore[override]
+        """FastMCP's sign-in callback; its error pages show this server's icon, not a third-party logo."""
+        return with_own_icon(await super()._handle_idp_callback(request))
 
     # --- routes ----------------------------------------------------------------------------------
     def get_routes(self, mcp_path: str | None = None) -> list[Route]:

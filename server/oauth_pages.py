@@ -8,8 +8,9 @@ showing it makes no request to anyone; FastMCP's own logo is a third-party image
 blocks in the browser before any request leaves it.
 
 The pages for a person who cannot go on, with the status that says why: 403 outside the allowed
-groups, 503 while the identity provider or the sign-in store is unavailable. Standard library and
-Starlette only.
+groups, 503 while the identity provider or the sign-in store is unavailable. FastMCP's own error
+pages at the sign-in callback get this server's icon in place of FastMCP's third-party logo
+(`with_own_icon`), so they too show everything they show from this server.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import html
 import json
 from typing import Final
 
+from fastmcp.utilities.ui import FASTMCP_LOGO_URL
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from server.branding import ICON_DATA_URI
 from server.oauth_faults import Fault
 
 #: The consent page's own <meta> policy (FastMCP renders it): no sources but inline styles and
@@ -87,6 +90,19 @@ def page(status: int, title: str, message: str) -> HTMLResponse:
         f"<body><main><h1>{title}</h1><p>{message}</p></main></body></html>"
     )
     return HTMLResponse(body, status_code=status, headers=PAGE_SECURITY_HEADERS)
+
+
+def with_own_icon(response: Response) -> Response:
+    """`response` with FastMCP's third-party logo replaced by this server's inline icon, if it has one."""
+    body = getattr(response, "body", b"")
+    logo = FASTMCP_LOGO_URL.encode()
+    if not isinstance(response, HTMLResponse) or logo not in body:
+        return response
+    replaced = HTMLResponse(body.replace(logo, ICON_DATA_URI.encode()), status_code=response.status_code)
+    # The original headers (cookies included), with the new length.
+    kept = [(name, value) for name, value in response.raw_headers if name != b"content-length"]
+    replaced.raw_headers = [*kept, (b"content-length", str(len(replaced.body)).encode())]
+    return replaced
 
 
 def fault_answer(fault: Fault, *, browser: bool) -> Response:

@@ -683,3 +683,14 @@ async def test_a_person_removed_from_the_allowed_groups_is_refused_at_the_next_r
     refused = refresh(server.base_url, client_id, tokens["refresh_token"])
     assert refused.status_code in (400, 401)
     assert refused.json()["error"] == "invalid_grant"  # the client signs in again, and meets the 403 page
+
+
+def test_the_callbacks_error_pages_show_nothing_from_another_site(server: ServerProcess) -> None:
+    # FastMCP's own error page (an unknown sign-in) would load its logo from a third-party site.
+    page = httpx.get(server.base_url + "/auth/callback?code=forged&state=unknown-transaction", timeout=30)
+    assert page.status_code == 400
+    assert "expired authorization transaction" in page.text
+    assert "gofastmcp.com/assets" not in page.text
+    assert 'src="data:image/svg+xml;base64,' in page.text
+    assert int(page.headers["content-length"]) == len(page.content)
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
