@@ -104,7 +104,9 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
     Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM (see
-    `worker_app` for the rest of a worker's setup).
+    `worker_app` for the rest of a worker's setup). In oauth mode also `server.oauth_edge`: the
+    public OAuth endpoints around the Origin guard with CORS `*`, the sign-in pages' headers, and
+    clear answers when the store or the identity provider fails.
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,
