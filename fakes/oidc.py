@@ -16,7 +16,10 @@ Written from the OpenID Connect Core/Discovery documents and Cognito's user pool
 
 Keys rotate: `rotate_key()` signs new tokens with a new key while the old one stays published;
 `retire_key(kid)` stops publishing a key. Misbehaviour for refusal tests: `issue_tokens_with(...)`
-changes the next tokens' issuer, client id, lifetime or signing key.
+changes the next tokens' issuer, client id, lifetime, signing key, groups or scope claim.
+Faults: `fail_discovery(status)`, `fail_token_endpoint(status)`, `decline_sign_in()`; `behave()`
+ends them all. `groups=` puts Cognito groups in every token; `client_secret=` makes the app client
+confidential (token requests then need HTTP Basic with the secret, as Cognito's do).
 """
 
 from __future__ import annotations
@@ -64,6 +67,14 @@ class _Misbehaviour:
     client_id: str | None = None
     lifetime_seconds: int = 3600
     unpublished_key: bool = False
+    # Fault injection (server/oauth.py's failure paths): groups in the tokens' `cognito:groups`
+    # claim (None: the provider's default), the access token's `scope` claim, and the provider
+    # failing or the person declining.
+    groups: list[str] | None = None
+    scope: str | None = None
+    discovery_status: int | None = None
+    token_status: int | None = None
+    decline: bool = False
 
 
 @dataclass
@@ -81,6 +92,10 @@ class FakeCognito:
     callback_urls: list[str] = field(default_factory=list)
     client_id: str = CLIENT_ID
     requests: Counter[str] = field(default_factory=Counter)
+    #: Groups every token carries in `cognito:groups` unless `issue_tokens_with(groups=...)` says otherwise.
+    groups: list[str] = field(default_factory=list)
+    #: A confidential app client: token requests must authenticate with this secret (HTTP Basic).
+    client_secret: str | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -139,9 +154,24 @@ class FakeCognito:
     def behave(self) -> None:
         self.misbehave = _Misbehaviour()
 
+    # --- fault injection -----------------------------------------------------------------------
+    def fail_discovery(self, status: int = 503) -> None:
+        """Answer the discovery document with `status` until `behave()`."""
+        self.misbehave.discovery_status = status
+
+    def fail_token_endpoint(self, status: int = 503) -> None:
+        """Answer every token request with `status` until `behave()`."""
+        self.misbehave.token_status = status
+
+    def decline_sign_in(self) -> None:
+        """The person declines at the sign-in page: back to the callback with error=access_denied."""
+        self.misbehave.decline = True
+
     # --- endpoints -----------------------------------------------------------------------------
     async def _discovery(self, request: Request) -> Response:
         self.requests["discovery"] += 1
+        if self.misbehave.discovery_status is not None:
+            return JSONResponse({"message": "unavailable"}, self.misbehave.discovery_status)
         base = self.base_url
         return JSONResponse(
             {
@@ -210,6 +240,8 @@ class FakeCognito:
             self.requests["sign_in_failed"] += 1
             return _sign_in_page(str(request.url.query), error="Incorrect username or password.")
         self.requests["sign_in"] += 1
+        if self.misbehave.decline:  # the person signed in, then declined to share their account
+            return _redirect_error(query["redirect_uri"], "access_denied", query.get("state"))
         code = secrets.token_urlsafe(24)
         scope = " ".join(query.get("scope", "openid").split())
         challenge, nonce = query.get("code_challenge"), query.get("nonce")
@@ -219,8 +251,16 @@ class FakeCognito:
 
     async def _token(self, request: Request) -> Response:
         self.requests["token"] += 1
+        if self.misbehave.token_status is not None:
+            return JSONResponse({"message": "unavailable"}, self.misbehave.token_status)
         form = await request.form()
-        if form.get("client_id") != self.client_id:
+        if self.client_secret is not None:
+            # Cognito: a client with a secret authenticates with HTTP Basic (client_secret_basic).
+            expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+            if request.headers.get("authorization") != f"Basic {expected}":
+                return JSONResponse({"error": "invalid_client"}, 400)
+            self.requests["token_with_secret"] += 1
+        elif form.get("client_id") != self.client_id:
             return JSONResponse({"error": "invalid_client"}, 400)
         grant = form.get("grant_type")
         if grant == "authorization_code":
@@ -258,13 +298,15 @@ class FakeCognito:
             "origin_jti": str(uuid.uuid4()),
             "event_id": str(uuid.uuid4()),
         }
+        groups = self.groups if bad.groups is None else bad.groups
         access = {
             **common,
             "client_id": bad.client_id or self.client_id,
             "token_use": "access",
-            "scope": scope,
+            "scope": scope if bad.scope is None else bad.scope,
             "username": TEST_PERSON["sub"],
             "version": 2,
+            **({"cognito:groups": groups} if groups else {}),
         }
         identity = {
             **common,
@@ -274,6 +316,7 @@ class FakeCognito:
             "email_verified": True,
             "cognito:username": TEST_PERSON["sub"],
             **({"nonce": nonce} if nonce else {}),
+            **({"cognito:groups": groups} if groups else {}),
         }
         header = {"alg": "RS256", "kid": str(key.kid)}
         return {

@@ -4,6 +4,11 @@ Run it after `cdktf deploy` with the `mcp_url` output::
 
     pipenv run smoke http://<alb-dns>/mcp                      # a server without a token
     MCP_AUTH_TOKEN=... pipenv run smoke http://<alb-dns>/mcp   # a server with a token
+    pipenv run smoke https://<domain>/mcp                      # a server with OAuth sign-in
+
+A server with OAuth sign-in (`auth_mode` `oauth`) is recognised by its 401 challenge: a script
+cannot sign a person in, so it checks what a client does before that (the challenge, both metadata
+documents, a registration accepted and one refused) and says what it did not check.
 
 Prints one PASS/FAIL line per check and a final verdict. Exit codes: 0 every check passed,
 1 a check failed, 2 bad arguments. The token is never printed.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import socket
 import ssl
 import sys
@@ -233,6 +239,10 @@ def check_auth(report: Report, mcp_url: str, token: str | None) -> bool:
     try:
         anonymous = probe(mcp_url, None)
         if token is None:
+            metadata_url = oauth_challenge(anonymous)
+            if metadata_url is not None:
+                check_oauth(report, mcp_url, metadata_url)
+                return False
             if anonymous.status_code == 401:
                 return report.record(
                     "auth",
@@ -263,6 +273,99 @@ def check_auth(report: Report, mcp_url: str, token: str | None) -> bool:
     if with_token.status_code != 200:
         return report.record("token", False, f"{mcp_url} answered {_unexpected(with_token)}")
     return report.record("token", True, "a request with the token is accepted")
+
+
+# --- OAuth sign-in: what a script can check without a person ---------------------------------------
+#: Checks of a server with OAuth sign-in (they replace the tool checks, which need a signed-in person).
+OAUTH_CHECKS = ["oauth_resource", "oauth_server", "registration", "refusal"]
+#: A loopback redirect URI, as Claude Code, VS Code or the MCP Inspector register (nothing listens there).
+SMOKE_REDIRECT_URI = "http://127.0.0.1:8976/smoke-check"
+#: A redirect URI no allow-list should admit.
+FOREIGN_REDIRECT_URI = "https://smoke-check.invalid/callback"
+
+
+def oauth_challenge(response: httpx.Response) -> str | None:
+    """The protected resource metadata URL of a 401 `WWW-Authenticate: Bearer resource_metadata=...`."""
+    if response.status_code != 401:
+        return None
+    match = re.search(r'resource_metadata="([^"]+)"', response.headers.get("www-authenticate", ""))
+    return match.group(1) if match else None
+
+
+def _register(endpoint: str, redirect_uri: str) -> httpx.Response:
+    body = {
+        "redirect_uris": [redirect_uri],
+        "client_name": "smoke check",
+        "token_endpoint_auth_method": "none",
+    }
+    return httpx.post(endpoint, json=body, timeout=HTTP_TIMEOUT_SECONDS)
+
+
+def check_oauth(report: Report, mcp_url: str, metadata_url: str) -> None:
+    """Discovery and registration of a server with OAuth sign-in, then what was not checked."""
+    report.planned[report.planned.index("auth") + 1 :] = OAUTH_CHECKS
+    report.record("auth", True, "the server signs people in with OAuth (401 with resource_metadata)")
+    try:
+        resource = httpx.get(metadata_url, timeout=HTTP_TIMEOUT_SECONDS)
+        document = _json(resource)
+        servers = document.get("authorization_servers") or []
+        if resource.status_code != 200 or document.get("resource") != mcp_url or not servers:
+            report.record(
+                "oauth_resource",
+                False,
+                f"{metadata_url} answered HTTP {resource.status_code} naming resource"
+                f" {document.get('resource')!r} and authorization servers {servers}",
+            )
+            return
+        report.record("oauth_resource", True, f"names {mcp_url} and its authorization server {servers[0]}")
+        issuer = str(servers[0]).rstrip("/")
+        server_metadata = httpx.get(
+            issuer + "/.well-known/oauth-authorization-server", timeout=HTTP_TIMEOUT_SECONDS
+        )
+        metadata = _json(server_metadata)
+        needed = ("authorization_endpoint", "token_endpoint", "registration_endpoint")
+        missing = [name for name in needed if not metadata.get(name)]
+        s256 = "S256" in (metadata.get("code_challenge_methods_supported") or [])
+        if server_metadata.status_code != 200 or missing or not s256:
+            report.record(
+                "oauth_server",
+                False,
+                f"HTTP {server_metadata.status_code}; missing {missing or 'nothing'}; PKCE S256: {s256}",
+            )
+            return
+        report.record("oauth_server", True, "authorization, token and registration endpoints; PKCE S256")
+        accepted = _register(metadata["registration_endpoint"], SMOKE_REDIRECT_URI)
+        if accepted.status_code == 201:
+            report.record(
+                "registration", True, f"a client with the loopback redirect {SMOKE_REDIRECT_URI} registered"
+            )
+        else:
+            hint = " (rate-limited: try again in a minute)" if accepted.status_code == 429 else ""
+            report.record(
+                "registration",
+                False,
+                f"a loopback client was not registered: HTTP {accepted.status_code}"
+                f" {_json(accepted).get('error_description', '')}{hint}",
+            )
+        refused = _register(metadata["registration_endpoint"], FOREIGN_REDIRECT_URI)
+        report.record(
+            "refusal",
+            refused.status_code == 400,
+            f"a client with the redirect {FOREIGN_REDIRECT_URI} was "
+            + (
+                "refused (400)"
+                if refused.status_code == 400
+                else f"answered HTTP {refused.status_code}, not 400"
+            ),
+        )
+    except httpx.HTTPError as error:
+        report.record(report.next_check(), False, describe(error, metadata_url))
+    finally:
+        print(
+            "NOT CHECKED  sign-in and tools: signing in takes a person at a browser (the identity"
+            " provider's page, then this server's consent page). Connect an MCP client to check them.",
+            flush=True,
+        )
 
 
 def _first_text(result: Any) -> str:
@@ -314,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     planned = ["health", "auth", *(["token"] if args.token else []), "tools", "get_forecast", "get_alerts"]
     report = Report(planned)
     print(f"Smoke check of {args.mcp_url} ({'with' if args.token else 'without'} a token)", flush=True)
+    # A server with OAuth sign-in replaces the tool checks with its own (check_oauth).
     if wait_for_health(report, health_url(args.mcp_url), args.wait) and check_auth(
         report, args.mcp_url, args.token
     ):

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from server import __version__
 from server.auth import StaticBearerToken
+from server.branding import server_icons
 from server.contract import MCP_PATH, normalize_origin
 from server.draining import DrainOnSigterm
 from server.gc_tuning import settle_heap
@@ -52,6 +53,7 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
         name="weather",
         instructions=INSTRUCTIONS,
         version=__version__,
+        icons=server_icons(),
         lifespan=lifespan,
         auth=auth_provider(settings),
         # First is outermost: shed calls are logged too.
@@ -102,7 +104,9 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
 
     Stateless streamable HTTP with JSON responses at MCP_PATH, CORS for the allowed origins, the
     Origin guard, /health, 503 past the HTTP overload bound, and the drain on SIGTERM (see
-    `worker_app` for the rest of a worker's setup).
+    `worker_app` for the rest of a worker's setup). In oauth mode also `server.oauth_edge`: the
+    public OAuth endpoints around the Origin guard with CORS `*`, the sign-in pages' headers, and
+    clear answers when the store or the identity provider fails.
     """
     mcp_app: ASGIApp = mcp.http_app(
         path=MCP_PATH,
@@ -112,8 +116,14 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
         # (they send the target's IP as Host). OriginGuard below does the MCP spec's Origin check.
         host_origin_protection=False,
     )
+    oauth = settings.effective_auth_mode == "oauth"
+    if oauth:
+        from server.oauth_edge import FaultAnswers, SignInPageHeaders
+
+        mcp_app = FaultAnswers(SignInPageHeaders(mcp_app))
     if settings.otlp_endpoint:
         mcp_app = TraceContext(mcp_app)  # a client's traceparent header continues its trace
+    inner = mcp_app
     if settings.allowed_origins:
         mcp_app = CORSMiddleware(
             mcp_app,
@@ -123,10 +133,22 @@ def http_transport(mcp: FastMCP, settings: ServerSettings) -> ASGIApp:
             expose_headers=["Mcp-Session-Id", "WWW-Authenticate"],
         )
     allowed = settings.allowed_origins
-    if settings.effective_auth_mode == "oauth" and settings.public_url:
+    own_origin = normalize_origin(settings.public_url) if oauth and settings.public_url else None
+    if own_origin is not None:
         # The consent form posts back from the server's own pages.
-        allowed = (*allowed, normalize_origin(settings.public_url) or settings.public_url)
-    guarded = OriginGuard(mcp_app, allowed, allow_loopback=settings.binds_loopback)
+        allowed = (*allowed, own_origin)
+    guarded: ASGIApp = OriginGuard(
+        mcp_app,
+        allowed,
+        allow_loopback=settings.binds_loopback,
+        own_origin=own_origin,
+        own_origin_paths=("/consent",) if oauth else (),
+    )
+    if oauth:
+        from server.oauth_edge import PublicOAuthEndpoints, public_oauth_cors
+
+        # Metadata, registration, token and revocation answer browser pages on any origin.
+        guarded = PublicOAuthEndpoints(guarded, public_oauth_cors(inner))
     shed = HttpShedder(guarded, settings.max_concurrent_calls * HTTP_HEADROOM)
     edge = EdgeRoutes(shed, resource_metadata_alias=settings.effective_auth_mode == "oauth")
     return DrainOnSigterm(edge, settings.shutdown_drain_seconds)

@@ -69,6 +69,9 @@ class EnvVar:
     OAUTH_STORAGE_KEY: Final = "MCP_OAUTH_STORAGE_KEY"
     OAUTH_REDIRECT_URIS: Final = "MCP_OAUTH_REDIRECT_URIS"
     OAUTH_REQUIRED_SCOPES: Final = "MCP_OAUTH_REQUIRED_SCOPES"
+    # Hostile-client limits and access by group (see server/oauth_registration.py, server/oauth.py).
+    OAUTH_REGISTRATIONS_PER_MINUTE: Final = "MCP_OAUTH_REGISTRATIONS_PER_MINUTE"
+    OAUTH_ALLOWED_GROUPS: Final = "MCP_OAUTH_ALLOWED_GROUPS"
     ALLOWED_ORIGINS: Final = "MCP_ALLOWED_ORIGINS"
     NWS_API_BASE_URL: Final = "NWS_API_BASE_URL"
     NWS_USER_AGENT: Final = "NWS_USER_AGENT"
@@ -116,17 +119,21 @@ class ContainerHealthCheck:
 #: OAuth callback on the server's own public URL. The Cognito app client registers exactly this.
 OAUTH_CALLBACK_PATH: Final = "/auth/callback"
 
-#: Redirect URIs MCP clients may register when none are configured: Claude (web and Desktop),
-#: ChatGPT, VS Code, and loopback clients (Claude Code, MCP Inspector, mcp-remote). `*` matches
-#: any port (or path part).
+#: Redirect URIs MCP clients may register when none are configured, one entry per client that uses it
+#: (the README cites each client's documentation): Claude on the web and Desktop (both hosts: Claude
+#: announced the move to claude.com), ChatGPT's connector callback, and loopback clients on any port
+#: and path (VS Code desktop on 127.0.0.1; Claude Code and the MCP Inspector on localhost).
+#: `https://vscode.dev/redirect` is left out on purpose: it forwards the code to whatever address the
+#: `state` parameter names, which whoever starts a sign-in chooses.
 DEFAULT_OAUTH_REDIRECT_URIS: Final = (
     "https://claude.ai/api/mcp/auth_callback",
     "https://claude.com/api/mcp/auth_callback",
     "https://chatgpt.com/connector_platform_oauth_redirect",
-    "https://vscode.dev/redirect",
     "http://127.0.0.1:*",
     "http://localhost:*",
 )
+#: Registrations one client address may make per minute, counted across every worker and task.
+DEFAULT_OAUTH_REGISTRATIONS_PER_MINUTE: Final = 10
 
 #: Seconds the server gives in-flight requests after SIGTERM; the task definition's stopTimeout
 #: is set above this so ECS does not SIGKILL a draining server.

@@ -103,23 +103,40 @@ class OriginGuard:
     configured origins and, when the server itself is bound to loopback, loopback origins.
     """
 
-    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str], *, allow_loopback: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_origins: Iterable[str],
+        *,
+        allow_loopback: bool,
+        own_origin: str | None = None,
+        own_origin_paths: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self._allowed = frozenset(allowed_origins)
         self._allow_loopback = allow_loopback
+        self._own_origin = own_origin
+        self._own_origin_paths = frozenset(own_origin_paths)
 
-    def allows(self, origin: str) -> bool:
-        """Whether a request carrying this Origin header may proceed."""
+    def allows(self, origin: str, path: str = "") -> bool:
+        """Whether a request carrying this Origin header may proceed to `path`.
+
+        On the own-origin paths (the consent form) only the server's own origin may: neither the
+        listed origins nor, on a loopback server, other loopback ports (a page on 127.0.0.1:<any
+        port> gets the person's consent cookies too, since cookies ignore ports).
+        """
         normalized = normalize_origin(origin)
         if normalized is None:
             return False
+        if path in self._own_origin_paths:
+            return normalized == self._own_origin
         return normalized in self._allowed or (self._allow_loopback and _is_loopback_origin(normalized))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         if scope["type"] == "http":
             origin = Headers(scope=scope).get("origin")
-            if origin is not None and not self.allows(origin):
+            if origin is not None and not self.allows(origin, scope["path"]):
                 log.warning("origin_rejected", origin=origin[:200], path=scope["path"])
                 await _send_json(
                     send,

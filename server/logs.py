@@ -37,6 +37,9 @@ SHEDDING_LOGGER: Final = "server.shedding"
 DRAINING_LOGGER: Final = "server.draining"
 #: Errors of the cache shared between workers (`server.shared_cache`).
 SHARED_CACHE_LOGGER: Final = "server.shared_cache"
+#: OAuth sign-in: registrations, refused clients, reuse of refresh tokens, store and provider
+#: failures (`server.oauth`, `server.oauth_store`, `server.oauth_registration`).
+OAUTH_LOGGER: Final = "server.oauth"
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "fastmcp", "mcp")
 #: Chatty per-request loggers: uvicorn's access log (ALB health checks every few seconds) and httpx's

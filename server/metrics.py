@@ -9,6 +9,10 @@ call, no extra permission. The tool call line gets these members next to its usu
   those that failed with 429, 5xx, a timeout or no connection), and ``NwsLatency`` (ms spent waiting
   on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero).
 
+The OAuth registration line (`server.oauth_registration`, one per POST /register) carries
+``OAuthRegistrations`` (1 for a client registered) and ``OAuthRegistrationsRefused`` (1 for an
+attempt refused: too large, rate-limited, or invalid), for the whole service.
+
 Dependency-free on purpose: the stacks import the names below for the dashboard and alarms.
 """
 
@@ -31,6 +35,8 @@ CACHE_STALE: Final = "CacheStale"
 NWS_REQUESTS: Final = "NwsRequests"
 NWS_ERRORS: Final = "NwsErrors"
 NWS_LATENCY: Final = "NwsLatency"
+OAUTH_REGISTRATIONS: Final = "OAuthRegistrations"
+OAUTH_REGISTRATIONS_REFUSED: Final = "OAuthRegistrationsRefused"
 
 _FAILED_TRANSPORT: Final = frozenset({"timeout", "connect_error"})
 
@@ -88,3 +94,24 @@ def emf_members(
         ],
     }
     return members
+
+
+def registration_emf_members(*, registered: bool, timestamp_ms: int | None = None) -> dict[str, object]:
+    """The members to add to a registration attempt's log line (one of the two counts is 1)."""
+    return {
+        OAUTH_REGISTRATIONS: int(registered),
+        OAUTH_REGISTRATIONS_REFUSED: int(not registered),
+        "_aws": {
+            "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [[]],
+                    "Metrics": [
+                        {"Name": OAUTH_REGISTRATIONS, "Unit": "Count"},
+                        {"Name": OAUTH_REGISTRATIONS_REFUSED, "Unit": "Count"},
+                    ],
+                }
+            ],
+        },
+    }

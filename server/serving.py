@@ -23,6 +23,10 @@ from server.settings import ServerSettings, describe_validation_error
 
 #: Exit code of a process whose environment is invalid.
 EXIT_BAD_CONFIG: Final = 2
+#: Exit code of an oauth-mode process whose identity provider's discovery document cannot be read.
+EXIT_PROVIDER_UNAVAILABLE: Final = 3
+#: Seconds the start-up check waits for the identity provider's discovery document.
+DISCOVERY_CHECK_TIMEOUT_SECONDS: Final = 10
 #: The uvicorn factory of the weather server (each worker process calls it).
 APP_FACTORY: Final = "server.app:create_app"
 
@@ -40,12 +44,50 @@ def read_settings() -> ServerSettings | None:
         return None
 
 
+def discovery_problem(url: str, timeout: float = DISCOVERY_CHECK_TIMEOUT_SECONDS) -> str | None:
+    """What is wrong with the identity provider's discovery document at `url`, or None if it serves one.
+
+    In oauth mode every worker reads this document while it builds its app; a worker that cannot
+    would fail, and uvicorn's supervisor would keep replacing it: the server would hang instead of
+    saying why. So `serve` reads it once first and stops with this sentence.
+    """
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=timeout)
+    except httpx.TimeoutException:
+        return f"did not answer within {timeout:g} s"
+    except httpx.HTTPError as error:
+        return f"could not be reached ({type(error).__name__})"
+    if response.status_code != 200:
+        return f"answered HTTP {response.status_code}"
+    try:
+        document = response.json()
+    except ValueError:
+        return "is not JSON"
+    needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+    missing = [
+        name for name in needed if not isinstance(document, dict) or not isinstance(document.get(name), str)
+    ]
+    return f"lacks {', '.join(missing)}" if missing else None
+
+
 def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
     """Run uvicorn until SIGTERM/SIGINT with `settings`' host, port, workers and timeouts.
 
     `app_factory` ("module:function") is called in each worker process to build its ASGI app; the
-    default is the weather server (`server.app.create_app`).
+    default is the weather server (`server.app.create_app`). In oauth mode, a discovery document
+    that cannot be read stops the process first (exit code EXIT_PROVIDER_UNAVAILABLE).
     """
+    if settings.effective_auth_mode == "oauth" and settings.oidc_config_url:
+        problem = discovery_problem(settings.oidc_config_url)
+        if problem is not None:
+            print(
+                f"server: not starting: the identity provider's discovery document"
+                f" ({EnvVar.OIDC_CONFIG_URL}={settings.oidc_config_url}) {problem}",
+                file=sys.stderr,
+            )
+            sys.exit(EXIT_PROVIDER_UNAVAILABLE)
     # Imported only once the configuration is known to be good: a bad value fails fast and quietly.
     from server.logs import SERVER_LOGGER, configure_logging, get_logger
     from server.shared_cache import process_group_directory

@@ -27,6 +27,7 @@ from server.contract import (
     CONTAINER_PORT,
     DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
     DEFAULT_OAUTH_REDIRECT_URIS,
+    DEFAULT_OAUTH_REGISTRATIONS_PER_MINUTE,
     MAX_LB_IDLE_TIMEOUT_SECONDS,
     SHUTDOWN_GRACE_SECONDS,
     EnvVar,
@@ -58,6 +59,8 @@ SECRET_VARIABLES: Final = frozenset(
     {EnvVar.AUTH_TOKEN, EnvVar.OIDC_CLIENT_SECRET, EnvVar.OAUTH_JWT_SIGNING_KEY, EnvVar.OAUTH_STORAGE_KEY}
 )
 _DYNAMODB_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+#: A Cognito group name as the `cognito:groups` claim carries it (no spaces; commas separate the list).
+_GROUP_RE = re.compile(r"^[^\s,]{1,128}$")
 
 # RFC 6750 b64token: what may follow "Bearer " in an Authorization header.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
@@ -122,6 +125,18 @@ class ServerSettings(BaseSettings):
         ("openid",), validation_alias=EnvVar.OAUTH_REQUIRED_SCOPES
     )
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias=EnvVar.ALLOWED_ORIGINS)
+    oauth_registrations_per_minute: int = Field(
+        DEFAULT_OAUTH_REGISTRATIONS_PER_MINUTE,
+        ge=1,
+        le=10_000,
+        validation_alias=EnvVar.OAUTH_REGISTRATIONS_PER_MINUTE,
+        description="Client registrations one address may make per minute, across every worker and task.",
+    )
+    oauth_allowed_groups: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        validation_alias=EnvVar.OAUTH_ALLOWED_GROUPS,
+        description="Cognito groups whose members may sign in (empty: every person in the user pool).",
+    )
     nws_api_base_url: str = Field("https://api.weather.gov", validation_alias=EnvVar.NWS_API_BASE_URL)
     nws_user_agent: str = Field(DEFAULT_USER_AGENT, validation_alias=EnvVar.NWS_USER_AGENT)
     log_level: LogLevel = Field("INFO", validation_alias=EnvVar.LOG_LEVEL)
@@ -288,14 +303,34 @@ class ServerSettings(BaseSettings):
         uris = _list_items(value)
         for uri in uris:
             scheme = uri.partition("://")[0].lower()
-            if scheme not in ("http", "https") or uri.startswith(("https://*", "http://*")):
+            if (
+                scheme not in ("http", "https")
+                or uri.startswith(("https://*", "http://*"))
+                or "#" in uri
+                or "@" in uri.partition("://")[2].partition("/")[0]
+            ):
                 raise ValueError(
                     f"{uri!r} is not an allowed redirect URI pattern: use https://host/path or "
-                    "http://localhost:* style patterns (a wildcard may not stand for the host)"
+                    "http://localhost:* style patterns (a wildcard may not stand for the host; no "
+                    "fragment or user info)"
                 )
         if not uris:
             raise ValueError("must list at least one redirect URI pattern")
         return uris
+
+    @field_validator("oauth_allowed_groups", mode="before")
+    @classmethod
+    def _split_groups(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        groups = _list_items(value)
+        for group in groups:
+            if not _GROUP_RE.match(group):
+                raise ValueError(
+                    f"{group[:40]!r} is not a group name: use a comma-separated list of Cognito group names"
+                    " (1-128 characters, no spaces), e.g. weather-users,admins"
+                )
+        return groups
 
     @field_validator("oauth_required_scopes", mode="before")
     @classmethod

@@ -29,6 +29,8 @@ class AlarmsProps:
     #: Share of failing NWS requests (server's embedded metrics) that raises an alarm.
     nws_error_rate_percent: int = 20
     email: str | None = None
+    #: With OAuth sign-in: client registrations per minute (all addresses) that raise an alarm.
+    oauth_registrations_per_minute: int | None = None
 
 
 def _metric(
@@ -197,3 +199,26 @@ class Alarms(Construct):
             ],
             **common,
         )
+        if props.oauth_registrations_per_minute is not None:
+            # From the registration lines' embedded metrics (server/oauth_registration.py).
+            self.alarms["oauth_registrations"] = CloudwatchMetricAlarm(
+                self,
+                "oauth_registrations",
+                alarm_name=f"{props.name}-oauth-registrations",
+                alarm_description=(
+                    f"More than {props.oauth_registrations_per_minute} OAuth client registrations a minute: "
+                    "many addresses registering at once (each registration is kept 30 days). Check the "
+                    "registration log lines' client_address; WAF can block the sources."
+                ),
+                namespace=metrics.NAMESPACE,
+                metric_name=metrics.OAUTH_REGISTRATIONS,
+                statistic="Sum",
+                period=60,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                comparison_operator="GreaterThanThreshold",
+                threshold=props.oauth_registrations_per_minute,
+                # No registrations: nothing is flooding.
+                treat_missing_data="notBreaching",
+                **common,
+            )

@@ -23,6 +23,7 @@ from server.contract import (
     CONTAINER_PORT,
     DEFAULT_LB_IDLE_TIMEOUT_SECONDS,
     DEFAULT_OAUTH_REDIRECT_URIS,
+    DEFAULT_OAUTH_REGISTRATIONS_PER_MINUTE,
     HEALTH_PATH,
     MAX_LB_IDLE_TIMEOUT_SECONDS,
     LogLevel,
@@ -90,6 +91,8 @@ _REDIRECT_LOOPBACK = re.compile(r"^http://(localhost|127\.0\.0\.1)(:(\d{1,5}|\*)
 
 #: Scopes a Cognito app client grants without a resource server (oauth_required_scopes).
 OAUTH_STANDARD_SCOPES = ("openid", "email", "profile", "phone")
+#: A Cognito group the stack creates for oauth_allowed_groups (also part of a Terraform address).
+_COGNITO_GROUP = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 #: Words Cognito refuses in a prefix domain (derived from `name` in oauth mode).
 _COGNITO_RESERVED = ("aws", "amazon", "cognito")
 
@@ -359,10 +362,10 @@ class InfraConfig(BaseSettings):
     oauth_allowed_redirect_uris: list[str] = Field(
         default_factory=lambda: list(DEFAULT_OAUTH_REDIRECT_URIS),
         min_length=1,
-        description="`oauth`: redirect URIs MCP clients may register (`*` matches any port or path "
-        "part). The default lets in Claude (web, Desktop), ChatGPT, VS Code and loopback clients "
-        "(Claude Code, the MCP Inspector, mcp-remote) and nothing else. https, or http on "
-        "localhost/127.0.0.1 only.",
+        description="`oauth`: redirect URIs MCP clients may register: an entry without `*` admits exactly "
+        "that URI (query included), `*` matches any port or path part. The default admits Claude (web, "
+        "Desktop), ChatGPT and loopback clients (VS Code, Claude Code, the MCP Inspector, mcp-remote) "
+        "and nothing else. https, or http on localhost/127.0.0.1 only.",
     )
     oauth_required_scopes: list[str] = Field(
         default_factory=lambda: ["openid"],
@@ -380,6 +383,19 @@ class InfraConfig(BaseSettings):
         ge=1,
         description="`oauth`: bump to generate new token-signing and storage-encryption keys and roll "
         "the tasks onto them; every client then signs in again.",
+    )
+    oauth_allowed_groups: list[str] = Field(
+        default_factory=list,
+        description="`oauth`: only members of these Cognito groups may sign in; others get a 403 page at "
+        "sign-in, and a member removed from them is refused at the next token refresh. The stack creates "
+        "the groups (letters, digits, `_`, `-`). Empty: everyone in the user pool.",
+    )
+    oauth_registrations_per_minute: int = Field(
+        DEFAULT_OAUTH_REGISTRATIONS_PER_MINUTE,
+        ge=1,
+        le=10000,
+        description="`oauth`: client registrations one address may make per minute, counted across every "
+        "task in the state table; more are answered 429 with Retry-After.",
     )
     allowed_origins: list[str] = Field(
         default_factory=list,
@@ -424,6 +440,13 @@ class InfraConfig(BaseSettings):
         description="Share of NWS requests failing (5xx, 429, timeouts) over 5 minutes that raises an "
         "alarm; from the server's embedded metrics.",
     )
+    alarm_oauth_registrations_per_minute: int = Field(
+        30,
+        ge=1,
+        le=100000,
+        description="`oauth`: client registrations per minute, from all addresses together, that raise an "
+        "alarm (each fills the state table for 30 days); from the server's embedded metrics.",
+    )
     dashboard_enabled: bool = Field(True, description="A CloudWatch dashboard for the service.")
     alb_access_logs_enabled: bool = Field(
         False, description="ALB access logs to an encrypted, private S3 bucket with expiry."
@@ -462,6 +485,14 @@ class InfraConfig(BaseSettings):
         le=2000000000,
         description="Requests one client IP may send in any 5-minute window before WAF answers 429 "
         "(WAF's minimum is 10). The limit holds across every task, unlike per-process limits.",
+    )
+    waf_oauth_rate_limit_per_5_minutes: int = Field(
+        300,
+        ge=10,
+        le=2000000000,
+        description="`oauth` with `waf_enabled`: requests one client IP may send to the sign-in paths "
+        "(/register, /authorize, /token, /consent, /auth/callback) in any 5-minute window before WAF "
+        "answers 429. A sign-in takes about six.",
     )
     vpc_flow_logs_enabled: bool = Field(
         False,
@@ -610,6 +641,19 @@ class InfraConfig(BaseSettings):
                 )
         if len(set(value)) != len(value):
             raise ValueError("lists a redirect URI twice")
+        return value
+
+    @field_validator("oauth_allowed_groups")
+    @classmethod
+    def _groups_shape(cls, value: list[str]) -> list[str]:
+        for group in value:
+            if not _COGNITO_GROUP.match(group):
+                raise ValueError(
+                    f"{group[:40]!r} is not a group name this stack can create: 1-128 letters, digits, "
+                    "'_' or '-'"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("lists a group twice")
         return value
 
     @field_validator("oauth_required_scopes")

@@ -168,6 +168,7 @@ def waf(config: InfraConfig, load_balancer: LoadBalancer, kms_key_arn: str | Non
         rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
         log_retention_days=config.log_retention_days,
         kms_key_arn=kms_key_arn,
+        sign_in_rate_limit_per_5_minutes=config.waf_oauth_rate_limit_per_5_minutes if config.oauth else None,
     )
 
 
@@ -191,6 +192,7 @@ def oauth_sign_in(config: InfraConfig, aws: AwsContext) -> OAuthSignInProps:
         self_signup=config.oauth_self_signup,
         keys_version=config.oauth_keys_version,
         protect_data=not config.teardown_deletes_data,
+        groups=tuple(config.oauth_allowed_groups),
     )
 
 
@@ -267,6 +269,7 @@ def alarms(config: InfraConfig, dimensions: MetricDimensions) -> AlarmsProps:
         memory_percent=config.alarm_memory_percent,
         nws_error_rate_percent=config.alarm_nws_error_rate_percent,
         email=config.alarm_email,
+        oauth_registrations_per_minute=config.alarm_oauth_registrations_per_minute if config.oauth else None,
     )
 
 
@@ -278,6 +281,7 @@ def dashboard(
         region=aws.region,
         dimensions=dimensions,
         waf_web_acl_name=waf.web_acl.name if waf else None,
+        oauth=config.oauth,
     )
 
 
@@ -315,10 +319,13 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
                 EnvVar.OAUTH_STORE: f"dynamodb:{oauth.table.name}",
                 EnvVar.OAUTH_REDIRECT_URIS: ",".join(config.oauth_allowed_redirect_uris),
                 EnvVar.OAUTH_REQUIRED_SCOPES: " ".join(config.oauth_required_scopes),
+                EnvVar.OAUTH_REGISTRATIONS_PER_MINUTE: str(config.oauth_registrations_per_minute),
                 # botocore reads only AWS_DEFAULT_REGION itself; the server passes AWS_REGION on.
                 "AWS_REGION": aws.region,
             }
         )
+        if config.oauth_allowed_groups:
+            environment[EnvVar.OAUTH_ALLOWED_GROUPS] = ",".join(config.oauth_allowed_groups)
     return environment
 
 

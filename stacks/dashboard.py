@@ -1,5 +1,6 @@
 """A CloudWatch dashboard for the service: traffic, latency, errors, health, CPU/memory, tasks, the
-server's own metrics (cache hit ratio, NWS error rate, latency by tool) and, with WAF, its verdicts."""
+server's own metrics (cache hit ratio, NWS error rate, latency by tool), with WAF its verdicts, and
+with OAuth sign-in the client registrations per minute."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class DashboardProps:
     dimensions: MetricDimensions
     #: The web ACL's name (its CloudWatch dimension), when WAF is on.
     waf_web_acl_name: str | None = None
+    #: OAuth sign-in is on: show client registrations.
+    oauth: bool = False
 
 
 def _ratio(label: str, numerator: str, denominator: list[str], period: int = 300) -> list[list[object]]:
@@ -186,6 +189,23 @@ class Dashboard(Construct):
                     ],
                     12,
                     24,
+                    region,
+                )
+            )
+        if props.oauth:
+            widgets.append(
+                _widget(
+                    "OAuth client registrations per minute",
+                    [
+                        [metrics.NAMESPACE, metrics.OAUTH_REGISTRATIONS, {"label": "registered"}],
+                        [
+                            metrics.NAMESPACE,
+                            metrics.OAUTH_REGISTRATIONS_REFUSED,
+                            {"label": "refused (413, 429, 400)"},
+                        ],
+                    ],
+                    0,
+                    30,
                     region,
                 )
             )

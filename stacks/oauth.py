@@ -7,7 +7,11 @@ the shared table of the server's OAuth state, and the server's two keys in Secre
   region across all AWS accounts, and an account id is unique, so two deployments never collide.
 - The app client is public (no secret, so nothing Cognito generates sits in Terraform state): the
   authorization-code flow with PKCE, whose only callback is the server's own OAuth callback on the
-  HTTPS domain. MCP clients never talk to it directly: the server's OAuth proxy does.
+  HTTPS domain. MCP clients never talk to it directly: the server's OAuth proxy does. Its only
+  explicit auth flow is refresh: left empty, Cognito would add its defaults, SRP among them, and
+  passwords could be tried against Cognito's API directly, past the hosted page and any WAF.
+- `groups` (oauth_allowed_groups): the Cognito groups whose members may sign in; the server reads
+  them from the `cognito:groups` claim.
 - The table holds client registrations, pending authorizations and token mappings for every
   worker of every task: on demand, TTL attribute `ttl`, point-in-time recovery, encrypted.
 - The token-signing and storage-encryption keys come from ephemeral random values written through
@@ -20,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.cognito_user_group import CognitoUserGroup
 from cdktf_cdktf_provider_aws.cognito_user_pool import (
     CognitoUserPool,
     CognitoUserPoolAccountRecoverySetting,
@@ -71,6 +76,8 @@ class OAuthSignInProps:
     keys_version: int
     #: Refuse to delete the user pool and the table (teardown_deletes_data false).
     protect_data: bool
+    #: Cognito groups whose members may sign in (empty: everyone in the pool).
+    groups: Sequence[str] = ()
 
 
 class OAuthSignIn(Construct):
@@ -125,7 +132,8 @@ class OAuthSignIn(Construct):
             allowed_oauth_scopes=list(props.scopes),
             callback_urls=[f"https://{props.host_name}{OAUTH_CALLBACK_PATH}"],
             supported_identity_providers=["COGNITO"],
-            explicit_auth_flows=["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
+            # The hosted sign-in page and refresh only (see the module docstring).
+            explicit_auth_flows=["ALLOW_REFRESH_TOKEN_AUTH"],
             prevent_user_existence_errors="ENABLED",
             enable_token_revocation=True,
             access_token_validity=props.access_token_minutes,
@@ -139,6 +147,16 @@ class OAuthSignIn(Construct):
                 )
             ],
         )
+        self.groups = {
+            group: CognitoUserGroup(
+                self,
+                f"group_{group}",
+                name=group,
+                user_pool_id=self.user_pool.id,
+                description="Members may sign in to the MCP server (oauth_allowed_groups).",
+            )
+            for group in props.groups
+        }
         self.table = DynamodbTable(
             self,
             "state_table",
@@ -197,16 +215,17 @@ class OAuthSignIn(Construct):
         return f"https://{self.domain.domain}.auth.{aws.region}.amazoncognito.com"
 
     def task_permissions(self) -> list[Allow]:
-        """What the server's task role needs on the table, and nothing more (the table exists)."""
+        """What the server's task role needs on the table, and nothing more (the table and its TTL exist)."""
         return [
             Allow(
                 "OAuthStateTable",
                 [
                     "dynamodb:DescribeTable",
-                    "dynamodb:DescribeTimeToLive",
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
                     "dynamodb:DeleteItem",
+                    # The per-address registration counters (an atomic ADD).
+                    "dynamodb:UpdateItem",
                 ],
                 [self.table.arn],
             )

@@ -5,6 +5,18 @@ own traffic). It runs first, so a flood is answered with 429 before the managed 
 for; the managed groups then block known-bad requests (common exploits, known bad inputs such as
 Log4Shell probes, addresses on Amazon's IP reputation list). Logs go to CloudWatch Logs with the
 Authorization and Cookie headers redacted: bearer tokens never reach a log.
+
+With OAuth sign-in (`sign_in_rate_limit_per_5_minutes` set):
+
+- a second, lower rate limit counts only the sign-in paths (SIGN_IN_PATHS), so registration and
+  token floods stop at the edge long before the general limit;
+- the common rule set's GenericRFI_QUERYARGUMENTS and GenericRFI_BODY rules block any query or body
+  value that is a URL with an IPv4 host, which is exactly what loopback clients send as their
+  redirect URI (`redirect_uri=http://127.0.0.1:33418/` at /authorize, in the /token form and in the
+  /register JSON). Those two rules are set to count inside the group, and RFI_OUTSIDE_SIGN_IN blocks
+  what they matched (by their labels) on every path except /authorize, /token and /register, where
+  the server itself admits only redirect URIs from its allow-list. Everything else the rule set
+  does stays as it was.
 """
 
 from __future__ import annotations
@@ -43,6 +55,19 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesCommonRuleSet",
 )
+#: Metric name of the rate-based rule on the sign-in paths.
+SIGN_IN_RATE_LIMIT_RULE = "rate-limit-sign-in-per-ip"
+#: Paths of the sign-in (the OAuth server's endpoints and pages).
+SIGN_IN_PATHS = ("/register", "/authorize", "/token", "/consent", "/auth/callback")
+#: Where a client's own redirect URI legitimately travels as a URL with an IPv4 host.
+REDIRECT_URI_PATHS = ("/authorize", "/token", "/register")
+#: The common rule set's RFI rules that would block those redirect URIs, and their labels.
+RFI_RULES = {
+    "GenericRFI_QUERYARGUMENTS": "awswaf:managed:aws:core-rule-set:GenericRFI_QueryArguments",
+    "GenericRFI_BODY": "awswaf:managed:aws:core-rule-set:GenericRFI_Body",
+}
+#: Metric name of the rule that keeps the RFI rules' blocks everywhere but REDIRECT_URI_PATHS.
+RFI_OUTSIDE_SIGN_IN_RULE = "generic-rfi-outside-sign-in"
 #: Headers whose values never reach the WAF logs.
 REDACTED_HEADERS = ("authorization", "cookie")
 _TOO_MANY_REQUESTS = "too-many-requests"
@@ -62,6 +87,34 @@ class WafProps:
     log_retention_days: int
     #: Customer-managed key for the log group (None: CloudWatch Logs' own encryption).
     kms_key_arn: str | None = None
+    #: With OAuth sign-in: the per-IP limit on SIGN_IN_PATHS (None: no sign-in, no such rule).
+    sign_in_rate_limit_per_5_minutes: int | None = None
+
+
+def _any_path(paths: tuple[str, ...]) -> dict[str, object]:
+    """A statement matching a request whose path is exactly one of `paths`."""
+    matches = [
+        {
+            "byte_match_statement": {
+                "search_string": path,
+                "field_to_match": {"uri_path": {}},
+                "positional_constraint": "EXACTLY",
+                "text_transformation": [{"priority": 0, "type": "NONE"}],
+            }
+        }
+        for path in paths
+    ]
+    return matches[0] if len(matches) == 1 else {"or_statement": {"statement": matches}}
+
+
+def _block_429() -> Wafv2WebAclRuleAction:
+    return Wafv2WebAclRuleAction(
+        block=Wafv2WebAclRuleActionBlock(
+            custom_response=Wafv2WebAclRuleActionBlockCustomResponse(
+                response_code=429, custom_response_body_key=_TOO_MANY_REQUESTS
+            )
+        )
+    )
 
 
 def _visibility(metric_name: str) -> Wafv2WebAclRuleVisibilityConfig:
@@ -75,17 +128,12 @@ class Waf(Construct):
 
     def __init__(self, scope: Construct, id_: str, props: WafProps) -> None:
         super().__init__(scope, id_)
+        sign_in = props.sign_in_rate_limit_per_5_minutes is not None
         rules = [
             Wafv2WebAclRule(
                 name=RATE_LIMIT_RULE,
                 priority=0,
-                action=Wafv2WebAclRuleAction(
-                    block=Wafv2WebAclRuleActionBlock(
-                        custom_response=Wafv2WebAclRuleActionBlockCustomResponse(
-                            response_code=429, custom_response_body_key=_TOO_MANY_REQUESTS
-                        )
-                    )
-                ),
+                action=_block_429(),
                 statement={
                     "rate_based_statement": {
                         "limit": props.rate_limit_per_5_minutes,
@@ -95,14 +143,60 @@ class Waf(Construct):
                 visibility_config=_visibility(RATE_LIMIT_RULE),
             )
         ]
-        for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1):
+        if sign_in:
+            rules.append(
+                Wafv2WebAclRule(
+                    name=SIGN_IN_RATE_LIMIT_RULE,
+                    priority=1,
+                    action=_block_429(),
+                    statement={
+                        "rate_based_statement": {
+                            "limit": props.sign_in_rate_limit_per_5_minutes,
+                            "aggregate_key_type": "IP",
+                            "scope_down_statement": _any_path(SIGN_IN_PATHS),
+                        }
+                    },
+                    visibility_config=_visibility(SIGN_IN_RATE_LIMIT_RULE),
+                )
+            )
+        for priority, group in enumerate(MANAGED_RULE_GROUPS, start=len(rules)):
+            statement: dict[str, object] = {"name": group, "vendor_name": "AWS"}
+            if sign_in and group == "AWSManagedRulesCommonRuleSet":
+                statement["rule_action_override"] = [
+                    {"name": rule, "action_to_use": {"count": {}}} for rule in RFI_RULES
+                ]
             rules.append(
                 Wafv2WebAclRule(
                     name=group,
                     priority=priority,
                     override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
-                    statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+                    statement={"managed_rule_group_statement": statement},
                     visibility_config=_visibility(group),
+                )
+            )
+        if sign_in:
+            rfi_matched = {
+                "or_statement": {
+                    "statement": [
+                        {"label_match_statement": {"scope": "LABEL", "key": label}}
+                        for label in RFI_RULES.values()
+                    ]
+                }
+            }
+            rules.append(
+                Wafv2WebAclRule(
+                    name=RFI_OUTSIDE_SIGN_IN_RULE,
+                    priority=len(rules),
+                    action=Wafv2WebAclRuleAction(block=Wafv2WebAclRuleActionBlock()),
+                    statement={
+                        "and_statement": {
+                            "statement": [
+                                rfi_matched,
+                                {"not_statement": {"statement": [_any_path(REDIRECT_URI_PATHS)]}},
+                            ]
+                        }
+                    },
+                    visibility_config=_visibility(RFI_OUTSIDE_SIGN_IN_RULE),
                 )
             )
 

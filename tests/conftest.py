@@ -12,7 +12,6 @@ from export_hcl.schema import CACHE_DIR_ENV
 from fakes.nws import FakeNws
 from stacks.config import ENV_PREFIX
 
-
 #: Test files that take minutes: scheduled first, each on a worker of its own (xdist --dist loadfile),
 #: so the rest of the suite runs on the other workers beside them.
 _LONG_RUNNING = ("tests/deploy/",)

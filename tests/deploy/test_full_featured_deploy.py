@@ -161,6 +161,13 @@ def test_moving_to_oauth_adds_sign_in_with_no_key_in_state(project: Project, out
     client = cognito.describe_user_pool_client(UserPoolId=oauth["user_pool_id"], ClientId=listed["ClientId"])
     assert client["UserPoolClient"]["CallbackURLs"] == ["https://mcp.example.com/auth/callback"]
     assert "ClientSecret" not in client["UserPoolClient"]
+    assert client["UserPoolClient"]["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]  # no SRP
+    # With WAF on, the sign-in paths get their own rate limit (stacks/waf.py).
+    acl = project.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"][0]
+    rules = project.client("wafv2").get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])["WebACL"][
+        "Rules"
+    ]
+    assert "rate-limit-sign-in-per-ip" in {rule["Name"] for rule in rules}
 
     dynamodb = project.client("dynamodb")
     table = dynamodb.describe_table(TableName="mcp-server-oauth-state")["Table"]

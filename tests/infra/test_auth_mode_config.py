@@ -76,7 +76,8 @@ def test_oauth_with_domain_and_zone_is_accepted_with_safe_defaults() -> None:
 def test_default_redirect_uris_cover_the_common_clients_and_nothing_else() -> None:
     assert "https://claude.ai/api/mcp/auth_callback" in DEFAULT_OAUTH_REDIRECT_URIS
     assert "https://chatgpt.com/connector_platform_oauth_redirect" in DEFAULT_OAUTH_REDIRECT_URIS
-    assert "https://vscode.dev/redirect" in DEFAULT_OAUTH_REDIRECT_URIS
+    # vscode.dev/redirect forwards the code to the address in `state` (README: the allow-list).
+    assert "https://vscode.dev/redirect" not in DEFAULT_OAUTH_REDIRECT_URIS
     assert all(
         uri.startswith("https://") or uri.startswith(("http://127.0.0.1:", "http://localhost:"))
         for uri in DEFAULT_OAUTH_REDIRECT_URIS

@@ -82,6 +82,10 @@ class SignIn:
     hops: list[str] = field(default_factory=list)
     result: AuthorizationCodeResult | None = None
     final_status: int | None = None
+    #: Where the browser was sent at the client's redirect URI (query included: code or error).
+    landed: str | None = None
+    #: The last page the browser stopped at, when it never reached the redirect URI.
+    final_response: httpx2.Response | None = None
 
     async def open(self, url: str) -> None:
         """redirect_handler: browse from the authorization URL to the client's redirect URI."""
@@ -92,6 +96,7 @@ class SignIn:
                 if response.status_code in (301, 302, 303, 307, 308):
                     target = urljoin(str(response.url), response.headers["location"])
                     if target.startswith(self.redirect_uri):
+                        self.landed = target
                         query = parse_qs(urlsplit(target).query)
                         if "code" in query:
                             self.result = AuthorizationCodeResult(
@@ -103,6 +108,7 @@ class SignIn:
                     response = await self._get(browser, target)
                     continue
                 self.final_status = response.status_code
+                self.final_response = response
                 if response.status_code == 200 and 'name="csrf_token"' in response.text:
                     fields = _form_fields(response.text)
                     fields["action"] = "approve" if self.approve else "deny"

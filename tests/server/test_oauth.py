@@ -11,6 +11,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 import secrets
 import subprocess
 import sys
@@ -43,56 +44,19 @@ from tests.server.conftest import (
     start_server,
 )
 from tests.server.oauth_client import REDIRECT_URI, MemoryTokens, SignIn, first_tool_call, oauth_session
+from tests.server.oauth_harness import AWS_ENV, REGION, TABLE, dynamodb_on_moto
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(300)]
 
 SIGNING_KEY = "test-signing-key-" + "k" * 40
 STORAGE_KEY = "test-storage-key-" + "s" * 40
-TABLE = "mcp-weather-oauth-state"
-REGION = "us-east-1"
-AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION}
 
 
 @pytest.fixture(scope="module")
 def moto_dynamodb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's server on loopback with the table the stack creates (same keys and TTL attribute)."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{url}/moto-api/", timeout=1)
-            break
-        except httpx.HTTPError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("moto did not start") from None
-            time.sleep(0.2)
-    dynamodb = boto3.client("dynamodb", endpoint_url=url, region_name=REGION, **_credentials())
-    dynamodb.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "collection", "KeyType": "HASH"},
-            {"AttributeName": "key", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "collection", "AttributeType": "S"},
-            {"AttributeName": "key", "AttributeType": "S"},
-        ],
-    )
-    dynamodb.update_time_to_live(
-        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
-    )
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with dynamodb_on_moto(tmp_path_factory.mktemp("moto")) as moto:
+        yield moto.url
 
 
 def _credentials() -> dict[str, str]:
@@ -120,6 +84,8 @@ def oauth_env(idp: FakeCognito, public_port: int, moto_url: str) -> dict[str, st
         EnvVar.OAUTH_JWT_SIGNING_KEY: SIGNING_KEY,
         EnvVar.OAUTH_STORAGE_KEY: STORAGE_KEY,
         EnvVar.WORKERS: "2",
+        # Every flow below registers a client from 127.0.0.1: the per-address limit has its own tests.
+        EnvVar.OAUTH_REGISTRATIONS_PER_MINUTE: "1000",
         "AWS_ENDPOINT_URL": moto_url,
         **AWS_ENV,
     }
@@ -240,7 +206,8 @@ def test_the_consent_form_may_post_from_the_servers_own_origin_only(
     fake_nws_server: FakeNws, idp: FakeCognito
 ) -> None:
     # Served on all interfaces (as in ECS), loopback origins get no exemption: a browser posting the
-    # consent form sends the public URL's origin, which must pass; any other origin stays refused.
+    # consent form sends the public URL's origin, which must go on to the provider's sign-in; the same
+    # form from any other origin is refused before FastMCP sees it.
     settings = make_settings(
         fake_nws_server.base_url,
         **{
@@ -254,10 +221,25 @@ def test_the_consent_form_may_post_from_the_servers_own_origin_only(
     )
     app = http_transport(create_server(settings), settings)
     with TestClient(app, base_url="https://mcp.example.com") as browser:
-        own = browser.post("/consent", headers={"Origin": "https://mcp.example.com"})
-        foreign = browser.post("/consent", headers={"Origin": "https://evil.example.com"})
-    assert own.status_code != 403
+        client_id = browser.post("/register", json={"redirect_uris": [REDIRECT_URI]}).json()["client_id"]
+        query = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT_URI,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+            "state": "s",
+        }
+        page = browser.get(f"/authorize?{urlencode(query)}", follow_redirects=True)
+        form = {**dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)), "action": "approve"}
+        foreign = browser.post("/consent", data=form, headers={"Origin": "https://evil.example.com"})
+        own = browser.post(
+            "/consent", data=form, headers={"Origin": "https://mcp.example.com"}, follow_redirects=False
+        )
+    assert page.status_code == 200
     assert foreign.status_code == 403
+    assert own.status_code == 302
+    assert own.headers["location"].startswith(idp.base_url + "/oauth2/authorize?")
 
 
 def test_health_stays_open_and_host_independent(oauth_server: ServerProcess) -> None:
