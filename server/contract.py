@@ -97,6 +97,12 @@ class EnvVar:
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
     # Traces: set (the stack sets it with tracing_enabled) to export spans over OTLP/HTTP.
     OTEL_EXPORTER_OTLP_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    # Open-Meteo, which answers outside NWS coverage, finds places and air quality
+    # (see server/open_meteo/): full URLs, so commercial customers point them at their own hosts.
+    OPEN_METEO_FORECAST_URL: Final = "OPEN_METEO_FORECAST_URL"
+    OPEN_METEO_GEOCODING_URL: Final = "OPEN_METEO_GEOCODING_URL"
+    OPEN_METEO_AIR_QUALITY_URL: Final = "OPEN_METEO_AIR_QUALITY_URL"
+    OPEN_METEO_API_KEY: Final = "OPEN_METEO_API_KEY"
 
 
 class ContainerHealthCheck:

@@ -55,7 +55,13 @@ AuthMode = Literal["none", "token", "oauth"]
 MIN_OAUTH_KEY_LENGTH: Final = 32
 #: Variables whose values never appear in an error message or a log line.
 SECRET_VARIABLES: Final = frozenset(
-    {EnvVar.AUTH_TOKEN, EnvVar.OIDC_CLIENT_SECRET, EnvVar.OAUTH_JWT_SIGNING_KEY, EnvVar.OAUTH_STORAGE_KEY}
+    {
+        EnvVar.AUTH_TOKEN,
+        EnvVar.OIDC_CLIENT_SECRET,
+        EnvVar.OAUTH_JWT_SIGNING_KEY,
+        EnvVar.OAUTH_STORAGE_KEY,
+        EnvVar.OPEN_METEO_API_KEY,
+    }
 )
 _DYNAMODB_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 
@@ -200,6 +206,23 @@ class ServerSettings(BaseSettings):
         " before the listener closes.",
     )
 
+    # Open-Meteo (server/open_meteo/): the three APIs' full URLs and the optional commercial key.
+    open_meteo_forecast_url: str = Field(
+        "https://api.open-meteo.com/v1/forecast", validation_alias=EnvVar.OPEN_METEO_FORECAST_URL
+    )
+    open_meteo_geocoding_url: str = Field(
+        "https://geocoding-api.open-meteo.com/v1/search", validation_alias=EnvVar.OPEN_METEO_GEOCODING_URL
+    )
+    open_meteo_air_quality_url: str = Field(
+        "https://air-quality-api.open-meteo.com/v1/air-quality",
+        validation_alias=EnvVar.OPEN_METEO_AIR_QUALITY_URL,
+    )
+    open_meteo_api_key: OptionalSecret = Field(
+        None,
+        validation_alias=EnvVar.OPEN_METEO_API_KEY,
+        description="Sent as the apikey parameter of every Open-Meteo request (commercial use).",
+    )
+
     @field_validator("host")
     @classmethod
     def _check_host(cls, value: str) -> str:
@@ -331,6 +354,26 @@ class ServerSettings(BaseSettings):
             raise ValueError("must not carry a query or fragment")
         return str(url).rstrip("/")
 
+    @field_validator("open_meteo_forecast_url", "open_meteo_geocoding_url", "open_meteo_air_quality_url")
+    @classmethod
+    def _check_open_meteo_url(cls, value: str) -> str:
+        url = _http_url(value, "https://api.open-meteo.com/v1/forecast")
+        if url.query or url.fragment or url.username:
+            raise ValueError(
+                "must be a plain URL without query, fragment or user info (the server adds the query)"
+            )
+        return str(url)
+
+    @field_validator("open_meteo_api_key")
+    @classmethod
+    def _check_open_meteo_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None:
+            return None
+        value = key.get_secret_value().strip()
+        if not 8 <= len(value) <= 256 or not all("!" <= ch <= "~" for ch in value):
+            raise ValueError("must be the Open-Meteo API key: 8 to 256 printable ASCII characters, no spaces")
+        return SecretStr(value)
+
     @field_validator("otlp_endpoint")
     @classmethod
     def _check_otlp_endpoint(cls, value: str | None) -> str | None:
@@ -422,6 +465,13 @@ class ServerSettings(BaseSettings):
         """The OAuth store's DynamoDB table, or None for the in-memory store."""
         kind, _, table = self.oauth_store.partition(":")
         return table if kind == "dynamodb" else None
+
+    @property
+    def log_secrets(self) -> tuple[str, ...]:
+        """Values the logs redact wherever they would appear: the bearer token, the Open-Meteo key."""
+        return tuple(
+            secret.get_secret_value() for secret in (self.auth_token, self.open_meteo_api_key) if secret
+        )
 
     @property
     def uses_default_user_agent(self) -> bool:
