@@ -328,11 +328,12 @@ class OpenMeteoClient:
             raise TransientStatus(response)
         return response
 
-    @staticmethod
-    def _client_error(response: httpx.Response) -> OpenMeteoError:
+    def _client_error(self, response: httpx.Response) -> OpenMeteoError:
         """The error for a final non-200, non-transient answer, with Open-Meteo's reason when it gave one."""
         status = response.status_code
         reason = error_reason(response)
+        if reason is not None and self._key_params:  # a reason that quotes the request keeps the key out
+            reason = reason.replace(self._key_params["apikey"], "[redacted]")
         # The path only: the query carries the key, if there is one.
         log.warning("open_meteo_rejected", path=response.url.path, status=status, reason=reason)
         if 300 <= status < 400:

@@ -284,7 +284,11 @@ def render_air_quality(result: AirQualityResult) -> str:
 
 
 def _place_line(index: int, place: Place) -> str:
-    where = ", ".join(part for part in (place.name, place.district, place.admin_area, place.country) if part)
+    parts: list[str] = []
+    for part in (place.name, place.district, place.admin_area, place.country):
+        if part and part not in parts:  # "Seoul, South Korea", not "Seoul, Seoul, South Korea"
+            parts.append(part)
+    where = ", ".join(parts)
     details = [f"{point_text(place.latitude, place.longitude)}"]
     if place.timezone:
         details.append(f"time zone {place.timezone}")
