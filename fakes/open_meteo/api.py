@@ -330,7 +330,9 @@ class FakeOpenMeteo:
                 raise _Invalid("Timezone is required")
         except _Invalid as invalid:
             return error(400, str(invalid))
-        return JSONResponse(forecast_body(lat, lon, current, hourly, daily, int(raw_days)))
+        return Response(
+            forecast_body(lat, lon, current, hourly, daily, int(raw_days)), media_type="application/json"
+        )
 
     async def _air_quality(self, request: Request) -> Response:
         try:
