@@ -105,6 +105,15 @@ class EnvVar:
     OPEN_METEO_API_KEY: Final = "OPEN_METEO_API_KEY"
 
 
+#: Open-Meteo's hosts for commercial customers (its free hosts with the `customer-` prefix): where the
+#: stack points the server when an API key is configured (`open_meteo_api_key_secret_arn`).
+OPEN_METEO_CUSTOMER_URLS: Final = {
+    EnvVar.OPEN_METEO_FORECAST_URL: "https://customer-api.open-meteo.com/v1/forecast",
+    EnvVar.OPEN_METEO_GEOCODING_URL: "https://customer-geocoding-api.open-meteo.com/v1/search",
+    EnvVar.OPEN_METEO_AIR_QUALITY_URL: "https://customer-air-quality-api.open-meteo.com/v1/air-quality",
+}
+
+
 class ContainerHealthCheck:
     """The one container health check: `python -m server.healthcheck`, with these timings both in the
     image (Dockerfile HEALTHCHECK) and in the ECS task definition (tests hold the two together)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server import __version__ as server_version
-from server.contract import LOG_GROUP_NAME, STOP_TIMEOUT_SECONDS, EnvVar
+from server.contract import LOG_GROUP_NAME, OPEN_METEO_CUSTOMER_URLS, STOP_TIMEOUT_SECONDS, EnvVar
 from server.problems import required
 
 from .access_logs import AccessLogs, AccessLogsProps
@@ -301,6 +301,8 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
         environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"
     if config.allowed_origins:
         environment[EnvVar.ALLOWED_ORIGINS] = ",".join(config.allowed_origins)
+    if config.open_meteo_api_key_secret_arn is not None:
+        environment.update(OPEN_METEO_CUSTOMER_URLS)  # a key is for the customer hosts
     settings = tracing(config)
     if settings is not None:
         environment.update(tracing_environment(settings))

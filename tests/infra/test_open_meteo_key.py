@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 
-from server.contract import EnvVar
+from server.contract import OPEN_METEO_CUSTOMER_URLS, EnvVar
+from server.settings import ServerSettings
 from tests.infra.conftest import Synth
 from tests.infra.test_auth import container, execution_statements
 
 KEY_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:mcp/open-meteo-api-key-AbCdEf"
 
 
-def test_default_sends_no_key(default_synth: Synth) -> None:
-    assert EnvVar.OPEN_METEO_API_KEY not in json.dumps(container(default_synth))
+def test_default_sends_no_key_and_uses_the_free_hosts(default_synth: Synth) -> None:
+    assert "OPEN_METEO_" not in json.dumps(container(default_synth))
     assert "DecryptServerKeys" not in execution_statements(default_synth)
 
 
@@ -21,8 +22,17 @@ def test_the_key_reaches_the_container_as_a_secret_never_a_value(full_synth: Syn
     assert full_synth.config.open_meteo_api_key_secret_arn == KEY_SECRET
     secrets = {item["name"]: item["valueFrom"] for item in container(full_synth)["secrets"]}
     assert secrets[EnvVar.OPEN_METEO_API_KEY] == KEY_SECRET
-    environment = {item["name"] for item in container(full_synth).get("environment", [])}
+    environment = {item["name"]: item["value"] for item in container(full_synth).get("environment", [])}
     assert EnvVar.OPEN_METEO_API_KEY not in environment
+    # A key is for Open-Meteo's customer hosts: the server is pointed at them.
+    assert {name: environment[name] for name in OPEN_METEO_CUSTOMER_URLS} == {
+        EnvVar.OPEN_METEO_FORECAST_URL: "https://customer-api.open-meteo.com/v1/forecast",
+        EnvVar.OPEN_METEO_GEOCODING_URL: "https://customer-geocoding-api.open-meteo.com/v1/search",
+        EnvVar.OPEN_METEO_AIR_QUALITY_URL: "https://customer-air-quality-api.open-meteo.com/v1/air-quality",
+    }
+    assert (
+        ServerSettings(**environment).open_meteo_forecast_url == environment[EnvVar.OPEN_METEO_FORECAST_URL]
+    )
 
 
 def test_terraform_never_reads_the_key_nor_outputs_it(full_synth: Synth) -> None:
