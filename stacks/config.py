@@ -406,7 +406,7 @@ class InfraConfig(BaseSettings):
     alarms_enabled: bool = Field(
         True,
         description="CloudWatch alarms: ALB 5xx, unhealthy targets, p95 response time, service CPU and "
-        "memory, running tasks below desired, NWS error rate.",
+        "memory, running tasks below desired, upstream (NWS and Open-Meteo) error rate.",
     )
     alarm_email: _Email = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
     alarm_response_time_p95_seconds: float = Field(
