@@ -36,6 +36,12 @@ from server.contract import (
 )
 from server.problems import problems
 
+#: How long Open-Meteo's answers stay fresh by default: places do not move (a day); current conditions
+#: are 15-minute values and the models run hourly (15 minutes); air quality is hourly (30 minutes).
+FORECAST_TTL_SECONDS: Final = 15 * 60.0
+GEOCODING_TTL_SECONDS: Final = 24 * 3600.0
+AIR_QUALITY_TTL_SECONDS: Final = 30 * 60.0
+
 #: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
 DEFAULT_USER_AGENT: Final = (
     f"mcp-weather-server/{__version__} (operator: set {EnvVar.NWS_USER_AGENT} to include a contact email)"
@@ -221,6 +227,16 @@ class ServerSettings(BaseSettings):
         None,
         validation_alias=EnvVar.OPEN_METEO_API_KEY,
         description="Sent as the apikey parameter of every Open-Meteo request (commercial use).",
+    )
+    # How long Open-Meteo's answers stay fresh (defaults in server/open_meteo/caching.py fit the data).
+    open_meteo_forecast_ttl_seconds: float = Field(
+        FORECAST_TTL_SECONDS, gt=0, le=6 * 3600, validation_alias=EnvVar.OPEN_METEO_FORECAST_TTL_SECONDS
+    )
+    open_meteo_geocoding_ttl_seconds: float = Field(
+        GEOCODING_TTL_SECONDS, gt=0, le=30 * 86400, validation_alias=EnvVar.OPEN_METEO_GEOCODING_TTL_SECONDS
+    )
+    open_meteo_air_quality_ttl_seconds: float = Field(
+        AIR_QUALITY_TTL_SECONDS, gt=0, le=6 * 3600, validation_alias=EnvVar.OPEN_METEO_AIR_QUALITY_TTL_SECONDS
     )
 
     @field_validator("host")

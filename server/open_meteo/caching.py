@@ -2,8 +2,9 @@
 its outcome on the call and the trace.
 
 Open-Meteo sends no freshness headers worth following, so each resource has a TTL that fits its
-data: places do not move (a day), the current conditions are 15-minute values and the models run
-hourly (15 minutes), air quality is hourly (30 minutes). Coordinates are rounded to 0.01 degree
+data (`OPEN_METEO_*_TTL_SECONDS`, defaults in `server.settings`: places do not move, a day; the
+current conditions are 15-minute values and the models run hourly, 15 minutes; air quality is
+hourly, 30 minutes). Coordinates are rounded to 0.01 degree
 (about 1 km) for the request and the key: finer than any Open-Meteo model's grid (1.5 km and up),
 so nearby points share one entry without changing the answer's grid cell in practice.
 """
@@ -19,9 +20,6 @@ from server.metrics import OPEN_METEO
 from server.open_meteo.errors import OpenMeteoError
 from server.tracing import lookup_span, set_cache_outcome
 
-GEOCODING_TTL_SECONDS: Final = 24 * 3600.0
-FORECAST_TTL_SECONDS: Final = 15 * 60.0
-AIR_QUALITY_TTL_SECONDS: Final = 30 * 60.0
 #: Decimals of the coordinates sent to Open-Meteo (0.01 degree: about 1.1 km of latitude).
 COORDINATE_DECIMALS: Final = 2
 

@@ -29,9 +29,6 @@ from server.contract import EnvVar
 from server.logs import OPEN_METEO_LOGGER, get_logger
 from server.metrics import OPEN_METEO
 from server.open_meteo.caching import (
-    AIR_QUALITY_TTL_SECONDS,
-    FORECAST_TTL_SECONDS,
-    GEOCODING_TTL_SECONDS,
     grid_key,
     lookup,
     normalize_query,
@@ -154,7 +151,7 @@ class OpenMeteoClient:
 
         async def fetch() -> tuple[tuple[Place, ...], float]:
             response = await self._get(url, params, stale=self._places.has_entry(query_key(query)))
-            return parse_places(self._json(response)), GEOCODING_TTL_SECONDS
+            return parse_places(self._json(response)), self._settings.open_meteo_geocoding_ttl_seconds
 
         return await lookup(self._places, "geocoding", query_key(query), fetch)
 
@@ -176,7 +173,7 @@ class OpenMeteoClient:
 
         async def fetch() -> tuple[PointForecast, float]:
             response = await self._get(url, params, stale=self._forecasts.has_entry(key))
-            return parse_forecast(self._json(response)), FORECAST_TTL_SECONDS
+            return parse_forecast(self._json(response)), self._settings.open_meteo_forecast_ttl_seconds
 
         return await lookup(self._forecasts, "forecast", key, fetch)
 
@@ -194,7 +191,7 @@ class OpenMeteoClient:
 
         async def fetch() -> tuple[AirQuality, float]:
             response = await self._get(url, params, stale=self._air_quality.has_entry(key))
-            return parse_air_quality(self._json(response)), AIR_QUALITY_TTL_SECONDS
+            return parse_air_quality(self._json(response)), self._settings.open_meteo_air_quality_ttl_seconds
 
         return await lookup(self._air_quality, "air_quality", key, fetch)
 

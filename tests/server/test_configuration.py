@@ -88,6 +88,8 @@ def test_token_never_appears_in_the_settings_repr() -> None:
         (EnvVar.OPEN_METEO_GEOCODING_URL, "https://example.com/v1/search?name=x", "without query"),
         (EnvVar.OPEN_METEO_AIR_QUALITY_URL, "not a url", "must be an http(s) URL"),
         (EnvVar.OPEN_METEO_API_KEY, "short", "must be the Open-Meteo API key"),
+        (EnvVar.OPEN_METEO_FORECAST_TTL_SECONDS, "0", "greater than 0"),
+        (EnvVar.OPEN_METEO_GEOCODING_TTL_SECONDS, "a day", "valid number"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(name: str, value: str, expected: str) -> None:
@@ -153,6 +155,9 @@ README_DEFAULTS = {
     "`NWS_RETRY_ATTEMPTS`": "`3`",
     "`NWS_RETRY_BUDGET_SECONDS`": "`8`",
     "`NWS_RETRY_BACKOFF_SECONDS`": "`0.25`",
+    "`OPEN_METEO_FORECAST_TTL_SECONDS`": "`900`",
+    "`OPEN_METEO_GEOCODING_TTL_SECONDS`": "`86400`",
+    "`OPEN_METEO_AIR_QUALITY_TTL_SECONDS`": "`1800`",
 }
 
 
@@ -181,6 +186,9 @@ def test_server_defaults_are_the_values_the_readme_states() -> None:
     assert defaults.retry_attempts == 3
     assert defaults.retry_budget_seconds == 8
     assert defaults.retry_backoff_seconds == 0.25
+    assert defaults.open_meteo_forecast_ttl_seconds == 900
+    assert defaults.open_meteo_geocoding_ttl_seconds == 86400
+    assert defaults.open_meteo_air_quality_ttl_seconds == 1800
 
 
 def test_a_token_shorter_than_16_characters_stops_the_server() -> None:

@@ -13,7 +13,7 @@ from fakes.nws import NORTH_OF_BORDER, FakeNws
 from fakes.open_meteo import SEOUL, FakeOpenMeteo
 from server.contract import EnvVar
 from server.open_meteo import open_open_meteo_client
-from server.open_meteo.caching import AIR_QUALITY_TTL_SECONDS, FORECAST_TTL_SECONDS, GEOCODING_TTL_SECONDS
+from server.settings import AIR_QUALITY_TTL_SECONDS, FORECAST_TTL_SECONDS, GEOCODING_TTL_SECONDS
 from server.shared_cache import open_store
 from tests.server.conftest import FakeClock, call, connect, make_settings, text_of
 

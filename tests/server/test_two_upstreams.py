@@ -1,12 +1,14 @@
 """Two upstreams, two circuit breakers: an Open-Meteo outage never stops NWS's answers, and an NWS outage
-leaves the answers outside NWS coverage working, while a US point never falls back to Open-Meteo.
-Through the real transport, each direction on a fresh `python -m server` (fresh breakers)."""
+leaves the answers outside NWS coverage working, while a US point never falls back to Open-Meteo; an
+Open-Meteo outage after its answers expired serves them stale, labelled. Through the real transport,
+each case on a fresh `python -m server` (fresh breakers, empty caches)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from fakes.nws import DENVER, NORTH_OF_BORDER, TOPEKA, FakeNws, Fault
@@ -121,3 +123,36 @@ async def test_nws_down_opens_its_breaker_only_open_meteo_answers_and_us_points_
     assert nws.count("/") == nws_requests_until_open  # the world's answers did not ask NWS either
     assert [result.is_error for result in world] == [False] * 6
     assert world[-1].structured_content["source"] == "Open-Meteo"
+
+
+async def test_open_meteo_down_after_expiry_serves_its_answers_stale_and_says_so(
+    tmp_path: Path, nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    short = {EnvVar.OPEN_METEO_FORECAST_TTL_SECONDS: "1", EnvVar.OPEN_METEO_GEOCODING_TTL_SECONDS: "1"}
+    server = start_server(tmp_path, nws.base_url, **open_meteo.environment(), **short)
+    try:
+        fresh = await answers(server, [("get_forecast", at(SEOUL)), ("find_location", {"query": "Tokyo"})])
+        await anyio.sleep(1.2)  # past both 1 s lifetimes, well inside the 15-minute stale window
+        open_meteo.set_fault(Fault(status=503))
+        stale = await answers(
+            server,
+            [
+                ("get_forecast", at(SEOUL)),
+                ("get_current_conditions", at(SEOUL)),
+                ("find_location", {"query": "Tokyo"}),
+            ],
+        )
+    finally:
+        server.stop()
+
+    assert [result.structured_content["freshness"]["stale"] for result in fresh] == [False, False]
+    for result in stale:
+        assert not result.is_error
+        assert result.structured_content["freshness"]["stale"] is True
+        assert "Note: Open-Meteo did not answer just now, so this is the" in text(result)
+    assert (
+        text(stale[0])
+        .split("\n\n")[1]
+        .startswith("Note: Open-Meteo did not answer just now, so this is the forecast")
+    )
+    assert stale[2].structured_content["places"] == fresh[1].structured_content["places"]
