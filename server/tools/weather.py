@@ -258,7 +258,12 @@ async def get_alerts_for_point(
     lat, lon = check_point(latitude, longitude)
     wanted = normalize_severity(severity)
     if not may_cover(lat, lon):  # no data there is not "no alerts": say so without asking NWS
-        raise _no_alerts_there(lat, lon)
+        raise input_error(
+            f"Alerts cover US points only: the National Weather Service, their source here, issues none"
+            f" for {point_text(lat, lon)}, which is outside the United States, its territories and their"
+            " waters. That is not the same as no alerts: for warnings there, ask the local weather"
+            " service. get_forecast and get_current_conditions do answer for this point."
+        )
     with upstream_errors("get_alerts_for_point"):
         lookup = await _client(ctx).point_alerts(lat, lon)
     if lookup.value is None:

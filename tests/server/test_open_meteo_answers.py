@@ -474,3 +474,14 @@ async def test_the_api_key_reaches_open_meteo_and_never_the_logs(
     logs = server.logs()
     assert '"tool": "get_air_quality"' in logs  # the logs are there, at DEBUG
     assert API_KEY not in logs
+
+
+async def test_alerts_outside_nws_coverage_say_they_cover_us_points_only(
+    server: ServerProcess, nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    result = await ask(server, "get_alerts_for_point", latitude=SEOUL[0], longitude=SEOUL[1])
+
+    assert result.is_error  # not "No active weather alerts": there is no data, which is not the same
+    assert text(result).startswith("Alerts cover US points only: the National Weather Service")
+    assert "37.566, 126.9784" in text(result)
+    assert (nws.count("/"), open_meteo.count("/")) == (0, 0)

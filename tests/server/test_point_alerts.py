@@ -85,8 +85,11 @@ async def test_point_outside_every_nws_region_is_not_called_free_of_alerts(
         result = await call(client, TOOL, latitude=point[0], longitude=point[1])
 
     assert result.is_error
-    assert text_of(result).startswith("The National Weather Service does not issue alerts for")
-    assert "No active" not in text_of(result)
+    assert text_of(result).startswith(
+        f"Alerts cover US points only: the National Weather Service, their source here, issues none for"
+        f" {point[0]:g}, {point[1]:g}, which is outside the United States"
+    )
+    assert "That is not the same as no alerts" in text_of(result)
     assert nws.count("/") == 0
 
 
