@@ -1,12 +1,14 @@
 """The Open-Meteo answers' cache: per resource TTLs, coalescing, stale-if-error with its label, sharing
 between workers, and the NWS "no grid here" answer remembered per point. In-process servers on a clock
-the tests move (the transport is tested in test_open_meteo_answers.py)."""
+the tests move (the transport is tested in test_open_meteo_answers.py), and a server whose two
+workers share their answers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import anyio
+import httpx
 import pytest
 
 from fakes.nws import NORTH_OF_BORDER, FakeNws
@@ -15,13 +17,23 @@ from server.contract import EnvVar
 from server.open_meteo import open_open_meteo_client
 from server.settings import AIR_QUALITY_TTL_SECONDS, FORECAST_TTL_SECONDS, GEOCODING_TTL_SECONDS
 from server.shared_cache import open_store
-from tests.server.conftest import FakeClock, call, connect, make_settings, text_of
+from tests.server.conftest import (
+    MCP_HEADERS,
+    FakeClock,
+    call,
+    connect,
+    jsonrpc,
+    make_settings,
+    start_server,
+    text_of,
+)
 
-pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
+pytestmark = pytest.mark.timeout(60)
 
 POINT = {"latitude": SEOUL[0], "longitude": SEOUL[1]}
 
 
+@pytest.mark.anyio
 async def test_the_three_forecast_tools_share_one_request_per_point_and_nearby_points_too(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -39,6 +51,7 @@ async def test_the_three_forecast_tools_share_one_request_per_point_and_nearby_p
     )
 
 
+@pytest.mark.anyio
 async def test_each_resource_is_kept_for_its_own_ttl(nws: FakeNws, open_meteo: FakeOpenMeteo) -> None:
     clock = FakeClock()
     async with connect(nws, clock, **open_meteo.environment()) as client:
@@ -66,6 +79,7 @@ async def test_each_resource_is_kept_for_its_own_ttl(nws: FakeNws, open_meteo: F
         assert counts() == (2, 4, 3)
 
 
+@pytest.mark.anyio
 async def test_spellings_of_one_name_share_one_search_and_counts_share_it_too(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -82,6 +96,7 @@ async def test_spellings_of_one_name_share_one_search_and_counts_share_it_too(
     assert open_meteo.requests[0].params["count"] == "10"  # always the most a caller may want
 
 
+@pytest.mark.anyio
 async def test_concurrent_identical_misses_share_one_request(nws: FakeNws, open_meteo: FakeOpenMeteo) -> None:
     open_meteo.latency_ms = 200  # every caller arrives while the first fetch is still in flight
     results = []
@@ -98,6 +113,7 @@ async def test_concurrent_identical_misses_share_one_request(nws: FakeNws, open_
     assert open_meteo.count("/v1/forecast") == 1
 
 
+@pytest.mark.anyio
 async def test_failure_after_expiry_serves_the_stale_answer_labelled(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -124,6 +140,7 @@ async def test_failure_after_expiry_serves_the_stale_answer_labelled(
     assert places.structured_content["places"] == stale_places.structured_content["places"]
 
 
+@pytest.mark.anyio
 async def test_failure_with_nothing_cached_is_a_tool_error_naming_open_meteo(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -143,6 +160,7 @@ async def test_failure_with_nothing_cached_is_a_tool_error_naming_open_meteo(
     assert open_meteo.count("/v1/") == 6  # two attempts each
 
 
+@pytest.mark.anyio
 async def test_with_caching_disabled_every_call_goes_to_open_meteo(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -154,6 +172,7 @@ async def test_with_caching_disabled_every_call_goes_to_open_meteo(
     assert (open_meteo.count("/v1/forecast"), open_meteo.count("/v1/search")) == (3, 3)
 
 
+@pytest.mark.anyio
 async def test_an_answer_one_worker_fetched_is_a_hit_for_another_and_its_stale_copy_too(
     tmp_path: Path, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -179,6 +198,7 @@ async def test_an_answer_one_worker_fetched_is_a_hit_for_another_and_its_stale_c
     assert shared.value == fetched.value == stale.value
 
 
+@pytest.mark.anyio
 async def test_the_api_key_is_sent_with_every_request_and_never_logged(
     nws: FakeNws, open_meteo: FakeOpenMeteo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,6 +221,7 @@ async def test_the_api_key_is_sent_with_every_request_and_never_logged(
     assert key not in captured.out + captured.err
 
 
+@pytest.mark.anyio
 async def test_an_nws_point_without_a_grid_is_remembered_so_nws_is_asked_once(
     nws: FakeNws, open_meteo: FakeOpenMeteo
 ) -> None:
@@ -213,6 +234,7 @@ async def test_an_nws_point_without_a_grid_is_remembered_so_nws_is_asked_once(
     assert open_meteo.count("/v1/forecast") == 1
 
 
+@pytest.mark.anyio
 async def test_the_remembered_answer_survives_an_nws_outage(nws: FakeNws, open_meteo: FakeOpenMeteo) -> None:
     clock = FakeClock()
     async with connect(nws, clock, **open_meteo.environment()) as client:
@@ -224,3 +246,29 @@ async def test_the_remembered_answer_survives_an_nws_outage(nws: FakeNws, open_m
     assert not during.is_error
     assert during.structured_content["source"] == "Open-Meteo"
     assert nws.count("/points/") == 1  # the 404 was remembered: NWS's outage is not even seen
+
+
+def test_the_workers_of_a_server_share_open_meteo_answers(
+    tmp_path: Path, nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    names = ("Seoul", "Tokyo", "Kyoto", "Paris", "Munich", "Zurich", "Reykjavik", "Suva", "Apia", "Topeka")
+    server = start_server(tmp_path, nws.base_url, **open_meteo.environment(), **{EnvVar.WORKERS: "2"})
+    try:
+        results = [
+            ask_on_a_new_connection(server.mcp_url, "find_location", {"query": name}) for name in names * 6
+        ]
+    finally:
+        server.stop()
+
+    assert not any(result["isError"] for result in results)
+    assert server.logs().count('"event": "Application startup complete."') == 2
+    # Each name is searched once, not once per worker: the other worker finds it in the shared store.
+    assert open_meteo.count("/v1/search") == len(names)
+
+
+def ask_on_a_new_connection(url: str, tool: str, arguments: dict[str, object]) -> dict[str, object]:
+    """One call on a new connection: the kernel hands each connection to either worker."""
+    body = jsonrpc("tools/call", {"name": tool, "arguments": arguments})
+    response = httpx.post(url, headers={**MCP_HEADERS, "Connection": "close"}, json=body, timeout=30)
+    assert response.status_code == 200
+    return response.json()["result"]
