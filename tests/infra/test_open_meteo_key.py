@@ -58,9 +58,17 @@ def test_the_execution_role_may_read_that_secret_and_decrypt_it_with_the_stacks_
     )
 
 
+#: Without token auth (no generated secret), with the stack's key and VPC endpoints: one synth for both.
+KEY_ONLY = {
+    "kms_key_enabled": True,
+    "vpc_endpoints_enabled": True,
+    "open_meteo_api_key_secret_arn": KEY_SECRET,
+}
+
+
 def test_the_key_policy_lets_secrets_manager_use_the_key_for_this_account(synthesize) -> None:
     # Without the generated token, it is the Open-Meteo secret that may use the stack's key.
-    synth = synthesize(kms_key_enabled=True, open_meteo_api_key_secret_arn=KEY_SECRET)
+    synth = synthesize(**KEY_ONLY)
     policy = json.loads(synth.resource("aws_kms_key")["policy"])
     sids = {statement["Sid"]: statement for statement in policy["Statement"]}
     via = sids["SecretsmanagerForThisAccount"]["Condition"]["StringEquals"]["kms:ViaService"]
@@ -69,6 +77,6 @@ def test_the_key_policy_lets_secrets_manager_use_the_key_for_this_account(synthe
 
 
 def test_secrets_manager_gets_a_vpc_endpoint_for_the_key_without_auth(synthesize) -> None:
-    synth = synthesize(vpc_endpoints_enabled=True, open_meteo_api_key_secret_arn=KEY_SECRET)
+    synth = synthesize(**KEY_ONLY)
     services = {endpoint["service_name"] for endpoint in synth.resources("aws_vpc_endpoint").values()}
     assert any(name.endswith(".secretsmanager") for name in services)
