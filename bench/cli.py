@@ -12,7 +12,7 @@ from bench.report import RunInfo, render
 from bench.results import RunResults, Scenario, combine_repeats
 from bench.run_types import Mode
 from bench.runner import ScenarioSpec, run_scenario
-from bench.services import REPO_ROOT, FakeNwsProcess, OtlpSinkProcess, Tracing
+from bench.services import REPO_ROOT, FakeNwsProcess, FakeOpenMeteoProcess, OtlpSinkProcess, Tracing
 from bench.synth import measure_synth
 from bench.targets import evaluate
 from bench.workloads import WEATHER_WORKLOADS, Workload
@@ -41,7 +41,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line; every default gives the run that RESULTS.md records."""
     parser = argparse.ArgumentParser(
         prog="pipenv run bench",
-        description="Load benchmark of the MCP weather server against a fake NWS, plus synth timing.",
+        description="Load benchmark of the MCP weather server against a fake NWS and a fake Open-Meteo,"
+        " plus synth timing.",
     )
     parser.add_argument(
         "--parts",
@@ -53,7 +54,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--workloads",
         type=_csv(WEATHER_WORKLOADS),
         default=list(WEATHER_WORKLOADS),
-        help="comma list of hot, cold, alerts, mixed, point-hot, point-cold (default: all)",
+        help="comma list of hot, cold, alerts, mixed, point-hot, point-cold, locate-hot, locate-cold,"
+        " world-hot, world-cold (default: all)",
     )
     parser.add_argument(
         "--clients", type=int, default=100, help="concurrent MCP clients of the target run (default 100)"
@@ -69,8 +71,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sweep-workloads",
         type=_csv(WEATHER_WORKLOADS),
-        default=["hot", "alerts"],
-        help="workloads repeated at the --sweep client counts (default: hot,alerts)",
+        default=["hot", "alerts", "locate-hot", "world-hot"],
+        help="workloads repeated at the --sweep client counts (default: hot,alerts,locate-hot,world-hot)",
     )
     parser.add_argument("--calls", type=int, default=3000, help="tool calls per scenario (default 3000)")
     parser.add_argument(
@@ -88,7 +90,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         " call waits for NWS, so their rate is steady after the first round",
     )
     parser.add_argument(
-        "--latency-ms", type=float, default=150.0, help="fake NWS latency per request (default 150)"
+        "--latency-ms",
+        type=float,
+        default=150.0,
+        help="fake NWS and fake Open-Meteo latency per request (default 150)",
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="uvicorn worker processes (default 2: the task's vCPUs)"
@@ -155,10 +160,10 @@ def plan_specs(args: argparse.Namespace) -> list[ScenarioSpec]:
 def describe(scenario: Scenario) -> str:
     """One progress line."""
     return (
-        f"{scenario.workload:>6} {scenario.mode:<8} {scenario.clients:>4} clients: "
+        f"{scenario.workload:>11} {scenario.mode:<8} {scenario.clients:>4} clients: "
         f"{scenario.calls_per_second:7.1f} calls/s  p50 {scenario.latency.p50_ms:6.0f} ms"
         f"  p99 {scenario.latency.p99_ms:6.0f} ms  errors {scenario.errors}"
-        f"  NWS/call {scenario.upstream_per_call:.3f}  peak RSS {scenario.memory.peak_rss:.0f} MiB"
+        f"  upstream/call {scenario.upstream_per_call:.3f}  peak RSS {scenario.memory.peak_rss:.0f} MiB"
     )
 
 
@@ -168,17 +173,19 @@ def run(args: argparse.Namespace, workdir: Path) -> RunResults:
     specs = plan_specs(args)
     if specs:
         fake = FakeNwsProcess(workdir, args.latency_ms)
+        open_meteo = FakeOpenMeteoProcess(workdir, args.latency_ms)
         sink = OtlpSinkProcess(workdir) if args.tracing_sample_percent is not None else None
         tracing = Tracing(sink.base_url, args.tracing_sample_percent) if sink is not None else None
         try:
             for spec in specs:
-                scenario = run_scenario(spec, fake, workdir, tracing)
+                scenario = run_scenario(spec, fake, workdir, tracing, open_meteo)
                 results.scenarios.append(scenario)
                 print(describe(scenario), flush=True)
                 if scenario.errors:
                     print(f"        errors: {scenario.error_samples}", flush=True)
         finally:
             fake.stop()
+            open_meteo.stop()
             if sink is not None:
                 sink.stop()
         results.scenarios = combine_repeats(results.scenarios)

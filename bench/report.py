@@ -101,7 +101,7 @@ def load_section(results: RunResults, clients: int, workloads: Sequence[str]) ->
         "p95 ms",
         "p99 ms",
         "errors",
-        "NWS req/call",
+        "upstream req/call",
         "peak RSS MiB",
         "vs baseline",
     ]
@@ -188,7 +188,7 @@ def cpu_section(results: RunResults) -> str:
         "seconds",
         "server ms/call",
         "load gen ms/call",
-        "fake NWS ms/call",
+        "fake upstreams ms/call",
         "other processes CPU s",
         "machine busy",
     ]
@@ -196,7 +196,7 @@ def cpu_section(results: RunResults) -> str:
 
 
 def upstream_section(results: RunResults, clients: int) -> str:
-    """NWS requests by endpoint against what the plans asked for."""
+    """NWS and Open-Meteo requests by endpoint against what the plans asked for."""
     rows = []
     for scenario in results.scenarios:
         if scenario.clients != clients or scenario.mode == "floor":
@@ -211,9 +211,12 @@ def upstream_section(results: RunResults, clients: int) -> str:
                 str(scenario.upstream.stations),
                 str(scenario.upstream.observations),
                 str(scenario.upstream.alerts),
+                str(scenario.upstream.open_meteo_forecasts),
+                str(scenario.upstream.open_meteo_searches),
                 str(scenario.plan_points),
                 str(scenario.plan_grids),
                 str(scenario.plan_areas),
+                str(scenario.plan_open_meteo_keys),
             ]
         )
     headers = [
@@ -225,9 +228,12 @@ def upstream_section(results: RunResults, clients: int) -> str:
         "stations req",
         "observation req",
         "alerts req",
+        "Open-Meteo forecast req",
+        "Open-Meteo search req",
         "distinct coordinates",
         "distinct grids",
         "distinct areas",
+        "distinct Open-Meteo keys",
     ]
     return table(headers, rows)
 
@@ -305,10 +311,10 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         " The analysis and tuning log at the end come from `bench/TUNING.md`.",
         "",
         *info.invocation.header_lines(),
-        f"- Setup: fake NWS with {info.latency_ms:g} ms per request; server with {info.workers} uvicorn"
-        f" worker(s), LOG_LEVEL=INFO, {_tracing(info)}; load from {info.client!r} MCP clients (one"
-        " session and one connection each; see bench/loadgen.py) in one separate process; a fresh"
-        " server for every scenario.",
+        f"- Setup: fake NWS and fake Open-Meteo with {info.latency_ms:g} ms per request; server with"
+        f" {info.workers} uvicorn worker(s), LOG_LEVEL=INFO, {_tracing(info)}; load from"
+        f" {info.client!r} MCP clients (one session and one connection each; see bench/loadgen.py)"
+        " in one separate process; a fresh server for every scenario.",
         f"- Background load: processes outside the benchmark used {results.background_share():.1%} of the"
         " machine's CPU during the measured phases (see the CPU table).",
         "",
@@ -321,9 +327,10 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         "## Throughput and latency: cached vs caching disabled",
         "",
         "`cached` is the server as shipped, starting with an empty cache; `baseline` is the same"
-        " server with `NWS_CACHE_ENABLED=false` (no cache, no request coalescing; the HTTP connection"
-        " pool stays); `warm` is `cached` after one untimed call per client (cache hits only);"
-        " `floor` is an echo tool on the same transport, also after one untimed call per client.",
+        " server with `NWS_CACHE_ENABLED=false` (no cache, no request coalescing, for NWS and Open-Meteo"
+        " alike; the HTTP connection pools stay); `warm` is `cached` after one untimed call per client"
+        " (cache hits only); `floor` is an echo tool on the same transport, also after one untimed"
+        " call per client.",
         "",
     ]
     for level in results.client_levels():
@@ -335,7 +342,7 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         "",
         floor_section(results, info.target_clients),
         "",
-        f"## Upstream NWS requests ({info.target_clients} clients)",
+        f"## Upstream requests, NWS and Open-Meteo ({info.target_clients} clients)",
         "",
         upstream_section(results, info.target_clients),
         "",

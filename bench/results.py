@@ -55,6 +55,7 @@ class Scenario:
     plan_points: int = 0  # distinct coordinates asked
     plan_grids: int = 0  # distinct grid cells asked
     plan_areas: int = 0  # distinct alert areas asked
+    plan_open_meteo_keys: int = 0  # distinct Open-Meteo cache keys asked (names, 0.01-degree cells)
     runs: int = 1  # repetitions this scenario stands for (see combine_repeats)
     rate_range: tuple[float, float] | None = None  # lowest and highest calls/s of the repetitions
 
@@ -70,7 +71,7 @@ class Scenario:
 
     @property
     def upstream_per_call(self) -> float:
-        """NWS requests per tool call."""
+        """Upstream requests (NWS and Open-Meteo) per tool call."""
         return ratio(self.upstream.total, self.calls)
 
     def cpu_ms_per_call(self, seconds: float) -> float:

@@ -14,9 +14,16 @@ from bench.loadgen import GO, READY, ClientKind, LoadResult
 from bench.processes import ManagedProcess, read_line
 from bench.results import CpuUsage, Memory, Scenario
 from bench.run_types import WARMED_MODES, Mode
-from bench.services import REPO_ROOT, FakeNwsProcess, ServerProcess, Tracing
+from bench.services import REPO_ROOT, FakeNwsProcess, FakeOpenMeteoProcess, ServerProcess, Tracing
 from bench.stats import summarize_latencies
-from bench.workloads import Workload, build_plan, distinct_areas, distinct_grids, distinct_points
+from bench.workloads import (
+    Workload,
+    build_plan,
+    distinct_areas,
+    distinct_grids,
+    distinct_open_meteo_keys,
+    distinct_points,
+)
 
 #: Seconds the load generator may take to open all its sessions.
 CONNECT_TIMEOUT: Final = 120.0
@@ -52,11 +59,19 @@ class _CpuSnapshot:
     machine: procfs.MachineCpu
 
 
-def _snapshot(server: ServerProcess, loadgen: ManagedProcess, fake: FakeNwsProcess) -> _CpuSnapshot:
+def _snapshot(
+    server: ServerProcess,
+    loadgen: ManagedProcess,
+    fake: FakeNwsProcess,
+    open_meteo: FakeOpenMeteoProcess | None,
+) -> _CpuSnapshot:
+    fakes = procfs.cpu_seconds(fake.process.pid)
+    if open_meteo is not None:
+        fakes += procfs.cpu_seconds(open_meteo.process.pid)
     return _CpuSnapshot(
         server=sum(procfs.cpu_seconds(pid) for pid in procfs.process_tree(server.pid)),
         loadgen=procfs.cpu_seconds(loadgen.pid),
-        fake_nws=procfs.cpu_seconds(fake.process.pid),
+        fake_nws=fakes,  # both fake upstreams
         machine=procfs.machine_cpu(),
     )
 
@@ -72,7 +87,12 @@ def _memory(server: ServerProcess) -> Memory:
 
 
 def _drive(
-    spec: ScenarioSpec, plan_path: Path, server: ServerProcess, fake: FakeNwsProcess, workdir: Path
+    spec: ScenarioSpec,
+    plan_path: Path,
+    server: ServerProcess,
+    fake: FakeNwsProcess,
+    open_meteo: FakeOpenMeteoProcess | None,
+    workdir: Path,
 ) -> tuple[LoadResult, CpuUsage]:
     """Start the load generator, let it connect, then measure exactly its run."""
     loadgen = ManagedProcess(
@@ -103,11 +123,13 @@ def _drive(
         if line != READY:
             raise RuntimeError(f"load generator failed to connect ({line!r}):\n{loadgen.log_tail()}")
         fake.reset()
-        before = _snapshot(server, loadgen, fake)
+        if open_meteo is not None:
+            open_meteo.reset()
+        before = _snapshot(server, loadgen, fake, open_meteo)
         loadgen.process.stdin.write(GO + "\n")
         loadgen.process.stdin.flush()
         output = read_line(loadgen.process.stdout, RUN_TIMEOUT)
-        after = _snapshot(server, loadgen, fake)
+        after = _snapshot(server, loadgen, fake, open_meteo)
         if not output:
             raise RuntimeError(f"load generator exited without a result:\n{loadgen.log_tail()}")
     result = LoadResult(**json.loads(output))
@@ -123,7 +145,11 @@ def _drive(
 
 
 def run_scenario(
-    spec: ScenarioSpec, fake: FakeNwsProcess, workdir: Path, tracing: Tracing | None = None
+    spec: ScenarioSpec,
+    fake: FakeNwsProcess,
+    workdir: Path,
+    tracing: Tracing | None = None,
+    open_meteo: FakeOpenMeteoProcess | None = None,
 ) -> Scenario:
     """Fresh server (empty cache), plan, load, measurements; the server is stopped afterwards."""
     plan = build_plan(spec.workload, spec.calls, seed=spec.seed)
@@ -136,11 +162,14 @@ def run_scenario(
         nws_url=fake.base_url,
         label=spec.label,
         tracing=tracing,
+        **({"open_meteo_url": open_meteo.base_url} if open_meteo is not None else {}),
     )
     try:
-        result, cpu = _drive(spec, plan_path, server, fake, workdir)
+        result, cpu = _drive(spec, plan_path, server, fake, open_meteo, workdir)
         memory = _memory(server)
         upstream = fake.counts()
+        if open_meteo is not None:
+            upstream = open_meteo.counts(upstream)
     finally:
         server.stop()
     return Scenario(
@@ -159,4 +188,5 @@ def run_scenario(
         plan_points=distinct_points(plan),
         plan_grids=distinct_grids(plan),
         plan_areas=distinct_areas(plan),
+        plan_open_meteo_keys=distinct_open_meteo_keys(plan),
     )

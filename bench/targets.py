@@ -10,6 +10,13 @@ from bench.stats import ratio
 
 #: calls/s of each workload with caching, as a multiple of the same workload without it.
 RATIO_TARGETS: Final = {"hot": 20.0, "cold": 2.0, "alerts": 5.0}
+#: The Open-Meteo workloads must reach at least the ratio of the NWS workload of the same kind.
+OPEN_METEO_RATIO_REFERENCES: Final = {
+    "locate-hot": "hot",
+    "world-hot": "hot",
+    "locate-cold": "cold",
+    "world-cold": "cold",
+}
 #: Cache-hit (hot) calls/s as a share of the echo floor's calls/s.
 FLOOR_SHARE_TARGET: Final = 0.80
 RSS_LIMIT_MIB: Final = 250.0
@@ -57,6 +64,19 @@ def ratio_checks(results: RunResults, clients: int) -> list[Check]:
     return checks
 
 
+def open_meteo_ratio_checks(results: RunResults, clients: int) -> list[Check]:
+    """find_location and a non-US forecast: at least the NWS workloads' speedups, hot and cold."""
+    checks = []
+    for workload, reference in OPEN_METEO_RATIO_REFERENCES.items():
+        target = f"`{workload}`: at least `{reference}`'s speedup against caching disabled"
+        value, floor = speedup(results, workload, clients), speedup(results, reference, clients)
+        if value is None or floor is None:
+            checks.append(_not_run(target))
+        else:
+            checks.append(Check(target, f"{value:.1f}x vs {floor:.1f}x", value >= floor))
+    return checks
+
+
 def upstream_check(hot: Scenario | None) -> Check:
     """Hot forecasts: at most one points and one forecast request per distinct grid and cache.
 
@@ -80,6 +100,7 @@ def evaluate(results: RunResults, clients: int) -> list[Check]:
     """Every target of the issue, at the target concurrency `clients`."""
     checks = ratio_checks(results, clients)
     checks.insert(1, upstream_check(results.find("hot", "cached", clients)))
+    checks += open_meteo_ratio_checks(results, clients)
 
     share = floor_share(results, clients)
     target = f"Cache-hit (`hot`) calls/s at least {FLOOR_SHARE_TARGET:.0%} of the framework floor's"

@@ -42,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from server.contract import HEALTH_PATH, MCP_PATH, EnvVar
 
 EXPECTED_TOOLS = (
+    "find_location",
+    "get_air_quality",
     "get_alerts",
     "get_alerts_for_point",
     "get_current_conditions",

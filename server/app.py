@@ -1,7 +1,7 @@
-"""The application: FastMCP server (tools, lifespan, auth, logging middleware) wrapped for HTTP.
+"""The application: FastMCP server (tools, prompt, lifespan, auth, logging middleware) wrapped for HTTP.
 
 `create_app` is the uvicorn factory (`server.app:create_app`, run by `server.serving.serve`), so each
-worker process builds its own app, NWS client and cache from the same validated environment.
+worker process builds its own app, upstream clients and caches from the same validated environment.
 """
 
 from __future__ import annotations
@@ -25,29 +25,47 @@ from server.gc_tuning import settle_heap
 from server.http_edge import EdgeRoutes, OriginGuard
 from server.logs import configure_logging
 from server.nws import open_nws_client
+from server.open_meteo import open_open_meteo_client
 from server.settings import ServerSettings
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
 from server.tool_call_log import ToolCallLogger
-from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
+from server.tools import (
+    NWS_CLIENT_KEY,
+    OPEN_METEO_CLIENT_KEY,
+    ArgumentErrors,
+    register_prompts,
+    register_tools,
+)
 from server.tracing import TraceContext, configure_tracing
 
 INSTRUCTIONS = (
-    "Weather from the US National Weather Service: current conditions, forecasts and hourly forecasts"
-    " for a latitude/longitude, and active alerts for a location or for a state, territory or marine"
-    " area. Coverage is the United States and its territories only."
+    "Weather for any place on Earth: find_location turns a place name (any language) into"
+    " coordinates; get_forecast, get_hourly_forecast and get_current_conditions answer for a"
+    " latitude/longitude from the US National Weather Service in the United States and its territories"
+    " and from Open-Meteo elsewhere; get_air_quality gives air quality anywhere (Open-Meteo). Active"
+    " alerts (get_alerts_for_point, get_alerts for a state, territory or marine area) cover the US"
+    " only. Open-Meteo data is CC BY 4.0: name it as the source when you use it."
 )
+#: Seconds a modern client (protocol 2026-07-28) may reuse the tool and prompt lists (`ttlMs`): they
+#: change only when a new version is deployed, and are the same for everyone who may call (public).
+LIST_CACHE_SECONDS = 3600
 
 
 def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic) -> FastMCP:
-    """The FastMCP server with its tools; its lifespan owns the process's pooled NWS client.
+    """The FastMCP server with its tools and prompt; its lifespan owns the process's pooled upstream
+    clients (NWS, Open-Meteo).
 
     `clock` (monotonic seconds) drives cache freshness; tests pass one they can move.
     """
 
     @asynccontextmanager
     async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Any]]:
-        async with open_nws_client(settings, clock=clock) as client:
-            yield {NWS_CLIENT_KEY: client}
+        async with (
+            open_nws_client(settings, clock=clock) as nws,
+            # Open-Meteo's answers go to the same shared store as NWS's, whichever store that is.
+            open_open_meteo_client(settings, clock=clock, shared_store=nws.shared_store) as open_meteo,
+        ):
+            yield {NWS_CLIENT_KEY: nws, OPEN_METEO_CLIENT_KEY: open_meteo}
 
     mcp = FastMCP(
         name="weather",
@@ -59,8 +77,11 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
         # First is outermost: shed calls are logged too.
         middleware=[ToolCallLogger(), CallShedder(settings.max_concurrent_calls), ArgumentErrors()],
         mask_error_details=True,
+        cache_ttl=LIST_CACHE_SECONDS,
+        cache_scope="public",
     )
     register_tools(mcp)
+    register_prompts(mcp)
     return mcp
 
 
@@ -91,8 +112,7 @@ def worker_app(
     factory given to `server.serving.serve` calls it with its own server (bench/floor.py does).
     """
     settings = settings or ServerSettings()
-    token = settings.auth_token.get_secret_value() if settings.auth_token else None
-    configure_logging(settings.log_level, secret=token)
+    configure_logging(settings.log_level, secrets=settings.log_secrets)
     configure_tracing(settings.otlp_endpoint)
     app = http_transport(build_server(settings), settings)
     settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)

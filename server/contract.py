@@ -100,6 +100,24 @@ class EnvVar:
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
     # Traces: set (the stack sets it with tracing_enabled) to export spans over OTLP/HTTP.
     OTEL_EXPORTER_OTLP_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    # Open-Meteo, which answers outside NWS coverage, finds places and air quality
+    # (see server/open_meteo/): full URLs, so commercial customers point them at their own hosts.
+    OPEN_METEO_FORECAST_URL: Final = "OPEN_METEO_FORECAST_URL"
+    OPEN_METEO_GEOCODING_URL: Final = "OPEN_METEO_GEOCODING_URL"
+    OPEN_METEO_AIR_QUALITY_URL: Final = "OPEN_METEO_AIR_QUALITY_URL"
+    OPEN_METEO_API_KEY: Final = "OPEN_METEO_API_KEY"
+    OPEN_METEO_FORECAST_TTL_SECONDS: Final = "OPEN_METEO_FORECAST_TTL_SECONDS"
+    OPEN_METEO_GEOCODING_TTL_SECONDS: Final = "OPEN_METEO_GEOCODING_TTL_SECONDS"
+    OPEN_METEO_AIR_QUALITY_TTL_SECONDS: Final = "OPEN_METEO_AIR_QUALITY_TTL_SECONDS"
+
+
+#: Open-Meteo's hosts for commercial customers (its free hosts with the `customer-` prefix): where the
+#: stack points the server when an API key is configured (`open_meteo_api_key_secret_arn`).
+OPEN_METEO_CUSTOMER_URLS: Final = {
+    EnvVar.OPEN_METEO_FORECAST_URL: "https://customer-api.open-meteo.com/v1/forecast",
+    EnvVar.OPEN_METEO_GEOCODING_URL: "https://customer-geocoding-api.open-meteo.com/v1/search",
+    EnvVar.OPEN_METEO_AIR_QUALITY_URL: "https://customer-air-quality-api.open-meteo.com/v1/air-quality",
+}
 
 
 class ContainerHealthCheck:

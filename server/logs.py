@@ -29,6 +29,8 @@ TOOL_CALL_LOGGER: Final = "server.tool_call"
 TOOLS_LOGGER: Final = "server.tools"
 #: Upstream retries, failures and unreadable answers (`server.nws.client`).
 NWS_LOGGER: Final = "server.nws"
+#: Open-Meteo retries, failures and unreadable answers (`server.open_meteo.client`).
+OPEN_METEO_LOGGER: Final = "server.open_meteo"
 #: Requests refused at the HTTP edge, e.g. a foreign Origin (`server.http_edge`).
 EDGE_LOGGER: Final = "server.middleware"
 #: HTTP requests shed under overload (`server.shedding`).
@@ -56,26 +58,31 @@ def _not_stateless_session_end(record: logging.LogRecord) -> bool:
 
 
 class _Redact:
-    """Replace a secret (the bearer token) wherever it would appear in a log line, nested fields too."""
+    """Replace secrets (the bearer token, the Open-Meteo key) wherever they would appear in a log line,
+    nested fields too."""
 
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        # Longest first, so a secret that contains another is replaced whole.
+        self._secrets = tuple(sorted({secret for secret in secrets if secret}, key=len, reverse=True))
 
     def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
-        if self._secret:
+        if self._secrets:
             for key, value in event.items():
-                event[key] = self._clean(value, self._secret)
+                event[key] = self._clean(value, self._secrets)
         return event
 
     @classmethod
-    def _clean(cls, value: Any, secret: str) -> Any:
-        """`value` with the secret replaced in every string inside it (containers are copied, not changed)."""
+    def _clean(cls, value: Any, secrets: tuple[str, ...]) -> Any:
+        """`value` with the secrets replaced in every string inside it (containers copied, not changed)."""
         if isinstance(value, str):
-            return value.replace(secret, "[redacted]") if secret in value else value
+            for secret in secrets:
+                if secret in value:
+                    value = value.replace(secret, "[redacted]")
+            return value
         if isinstance(value, dict):
-            return {cls._clean(k, secret): cls._clean(v, secret) for k, v in value.items()}
+            return {cls._clean(k, secrets): cls._clean(v, secrets) for k, v in value.items()}
         if isinstance(value, list | tuple | set | frozenset):
-            return [cls._clean(item, secret) for item in value]
+            return [cls._clean(item, secrets) for item in value]
         return value
 
 
@@ -102,8 +109,11 @@ class _NamedWriteLoggerFactory:
         return logger
 
 
-def configure_logging(level: str, *, secret: str | None = None) -> None:
-    """Route all logging to stdout as JSON lines at `level`. Safe to call more than once."""
+def configure_logging(level: str, *, secret: str | None = None, secrets: tuple[str | None, ...] = ()) -> None:
+    """Route all logging to stdout as JSON lines at `level`, with `secret` and `secrets` redacted.
+
+    Safe to call more than once.
+    """
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -112,7 +122,7 @@ def configure_logging(level: str, *, secret: str | None = None) -> None:
     ]
     rendering: list[Any] = [
         structlog.processors.format_exc_info,
-        _Redact(secret),
+        _Redact(tuple(value for value in (secret, *secrets) if value)),
         structlog.processors.JSONRenderer(),
     ]
     structlog.configure(

@@ -7,7 +7,8 @@ call, no extra permission. The tool call line gets these members next to its usu
 - for the whole service (no dimension): ``CacheHits``, ``CacheMisses``, ``CacheStale`` (0 or 1 per
   call, from the call's cache summary), ``NwsRequests`` and ``NwsErrors`` (upstream attempts, and
   those that failed with 429, 5xx, a timeout or no connection), and ``NwsLatency`` (ms spent waiting
-  on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero).
+  on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero);
+  ``OpenMeteoRequests``, ``OpenMeteoErrors`` and ``OpenMeteoLatency``, the same for Open-Meteo.
 
 The OAuth registration line (`server.oauth_registration`, one per POST /register) carries
 ``OAuthRegistrations`` (1 for a client registered) and ``OAuthRegistrationsRefused`` (1 for an
@@ -19,7 +20,7 @@ Dependency-free on purpose: the stacks import the names below for the dashboard 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 #: CloudWatch namespace of the server's own metrics.
@@ -37,12 +38,24 @@ NWS_ERRORS: Final = "NwsErrors"
 NWS_LATENCY: Final = "NwsLatency"
 OAUTH_REGISTRATIONS: Final = "OAuthRegistrations"
 OAUTH_REGISTRATIONS_REFUSED: Final = "OAuthRegistrationsRefused"
+OPEN_METEO_REQUESTS: Final = "OpenMeteoRequests"
+OPEN_METEO_ERRORS: Final = "OpenMeteoErrors"
+OPEN_METEO_LATENCY: Final = "OpenMeteoLatency"
+
+#: The upstream services, as the clients name them when they note an attempt (`server.call_record`).
+NWS: Final = "nws"
+OPEN_METEO: Final = "open_meteo"
+#: Per upstream service: its requests, errors and latency metrics, in the order they are reported.
+UPSTREAM_METRICS: Final = {
+    NWS: (NWS_REQUESTS, NWS_ERRORS, NWS_LATENCY),
+    OPEN_METEO: (OPEN_METEO_REQUESTS, OPEN_METEO_ERRORS, OPEN_METEO_LATENCY),
+}
 
 _FAILED_TRANSPORT: Final = frozenset({"timeout", "connect_error"})
 
 
-def is_nws_error(status: int | str) -> bool:
-    """An upstream attempt that NWS (or the path to it) failed: 429, 5xx, timeout, no connection."""
+def is_upstream_error(status: int | str) -> bool:
+    """An upstream attempt that the service (or the path to it) failed: 429, 5xx, timeout, no connection."""
     if isinstance(status, str):
         return status in _FAILED_TRANSPORT
     return status == 429 or status >= 500
@@ -54,17 +67,18 @@ def emf_members(
     outcome: str,
     duration_ms: float,
     cache: str | None,
-    upstream_statuses: Sequence[int | str],
-    upstream_ms: float,
+    upstreams: Mapping[str, tuple[Sequence[int | str], float]],
     timestamp_ms: int | None = None,
 ) -> dict[str, object]:
-    """The members to add to the tool call's log line (metric values plus the ``_aws`` directive)."""
+    """The members to add to the tool call's log line (metric values plus the ``_aws`` directive).
+
+    `upstreams`: per upstream service (`NWS`, `OPEN_METEO`), the statuses of the call's attempts and
+    the milliseconds spent waiting on them; a service the call did not ask may be left out.
+    """
     service_metrics = [
         {"Name": CACHE_HITS, "Unit": "Count"},
         {"Name": CACHE_MISSES, "Unit": "Count"},
         {"Name": CACHE_STALE, "Unit": "Count"},
-        {"Name": NWS_REQUESTS, "Unit": "Count"},
-        {"Name": NWS_ERRORS, "Unit": "Count"},
     ]
     members: dict[str, object] = {
         TOOL_DIMENSION: tool,
@@ -73,12 +87,17 @@ def emf_members(
         CACHE_HITS: int(cache == "hit"),
         CACHE_MISSES: int(cache == "miss"),
         CACHE_STALE: int(cache == "stale"),
-        NWS_REQUESTS: len(upstream_statuses),
-        NWS_ERRORS: sum(1 for status in upstream_statuses if is_nws_error(status)),
     }
-    if upstream_statuses:
-        members[NWS_LATENCY] = round(upstream_ms, 1)
-        service_metrics.append({"Name": NWS_LATENCY, "Unit": "Milliseconds"})
+    latencies = []
+    for upstream, (requests, errors, latency) in UPSTREAM_METRICS.items():
+        statuses, waited_ms = upstreams.get(upstream, ((), 0.0))
+        members[requests] = len(statuses)
+        members[errors] = sum(1 for status in statuses if is_upstream_error(status))
+        service_metrics += [{"Name": requests, "Unit": "Count"}, {"Name": errors, "Unit": "Count"}]
+        if statuses:
+            members[latency] = round(waited_ms, 1)
+            latencies.append({"Name": latency, "Unit": "Milliseconds"})
+    service_metrics += latencies
     members["_aws"] = {
         "Timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
         "CloudWatchMetrics": [

@@ -41,6 +41,13 @@ class GridPoint(_Model):
         return f"{self.office}/{self.grid_x},{self.grid_y}"
 
 
+class NoForecastGrid(_Model):
+    """NWS has no forecast grid for a coordinate (404 InvalidPoint, or a point without a grid, such as
+    open water): remembered like an answer, so NWS is asked once per point."""
+
+    status: int = Field(description="NWS's HTTP status for the point: 404, or 200 without a grid")
+
+
 class ForecastPeriod(_Model):
     """One forecast period ("Tonight", "Wednesday", ...)."""
 
@@ -112,10 +119,11 @@ class Observation(_Model):
 
 
 class Freshness(_Model):
-    """How current the answer is: from the cache, fresh from NWS, or stale because NWS failed."""
+    """How current the answer is: from the cache, fresh from the source (NWS or Open-Meteo), or stale
+    because the source failed."""
 
-    stale: bool = Field(description="True when NWS failed and an earlier answer is served instead")
-    fetched_at: str = Field(description="When this data was fetched from NWS (UTC, ISO 8601)")
+    stale: bool = Field(description="True when the source failed and an earlier answer is served instead")
+    fetched_at: str = Field(description="When this data was fetched from its source (UTC, ISO 8601)")
     age_seconds: int = Field(description="Seconds since fetched_at")
 
 

@@ -92,8 +92,7 @@ def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
     from server.logs import SERVER_LOGGER, configure_logging, get_logger
     from server.shared_cache import process_group_directory
 
-    token = settings.auth_token.get_secret_value() if settings.auth_token else None
-    configure_logging(settings.log_level, secret=token)
+    configure_logging(settings.log_level, secrets=settings.log_secrets)
     log = get_logger(SERVER_LOGGER)
     if settings.uses_default_user_agent:
         log.warning(

@@ -37,6 +37,12 @@ from server.contract import (
 )
 from server.problems import problems
 
+#: How long Open-Meteo's answers stay fresh by default: places do not move (a day); current conditions
+#: are 15-minute values and the models run hourly (15 minutes); air quality is hourly (30 minutes).
+FORECAST_TTL_SECONDS: Final = 15 * 60.0
+GEOCODING_TTL_SECONDS: Final = 24 * 3600.0
+AIR_QUALITY_TTL_SECONDS: Final = 30 * 60.0
+
 #: Identifies the project to NWS; operators are asked to replace it with one that carries a contact.
 DEFAULT_USER_AGENT: Final = (
     f"mcp-weather-server/{__version__} (operator: set {EnvVar.NWS_USER_AGENT} to include a contact email)"
@@ -56,7 +62,13 @@ AuthMode = Literal["none", "token", "oauth"]
 MIN_OAUTH_KEY_LENGTH: Final = 32
 #: Variables whose values never appear in an error message or a log line.
 SECRET_VARIABLES: Final = frozenset(
-    {EnvVar.AUTH_TOKEN, EnvVar.OIDC_CLIENT_SECRET, EnvVar.OAUTH_JWT_SIGNING_KEY, EnvVar.OAUTH_STORAGE_KEY}
+    {
+        EnvVar.AUTH_TOKEN,
+        EnvVar.OIDC_CLIENT_SECRET,
+        EnvVar.OAUTH_JWT_SIGNING_KEY,
+        EnvVar.OAUTH_STORAGE_KEY,
+        EnvVar.OPEN_METEO_API_KEY,
+    }
 )
 _DYNAMODB_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 #: A Cognito group name as the `cognito:groups` claim carries it (no spaces; commas separate the list).
@@ -215,6 +227,33 @@ class ServerSettings(BaseSettings):
         " before the listener closes.",
     )
 
+    # Open-Meteo (server/open_meteo/): the three APIs' full URLs and the optional commercial key.
+    open_meteo_forecast_url: str = Field(
+        "https://api.open-meteo.com/v1/forecast", validation_alias=EnvVar.OPEN_METEO_FORECAST_URL
+    )
+    open_meteo_geocoding_url: str = Field(
+        "https://geocoding-api.open-meteo.com/v1/search", validation_alias=EnvVar.OPEN_METEO_GEOCODING_URL
+    )
+    open_meteo_air_quality_url: str = Field(
+        "https://air-quality-api.open-meteo.com/v1/air-quality",
+        validation_alias=EnvVar.OPEN_METEO_AIR_QUALITY_URL,
+    )
+    open_meteo_api_key: OptionalSecret = Field(
+        None,
+        validation_alias=EnvVar.OPEN_METEO_API_KEY,
+        description="Sent as the apikey parameter of every Open-Meteo request (commercial use).",
+    )
+    # How long Open-Meteo's answers stay fresh (defaults in server/open_meteo/caching.py fit the data).
+    open_meteo_forecast_ttl_seconds: float = Field(
+        FORECAST_TTL_SECONDS, gt=0, le=6 * 3600, validation_alias=EnvVar.OPEN_METEO_FORECAST_TTL_SECONDS
+    )
+    open_meteo_geocoding_ttl_seconds: float = Field(
+        GEOCODING_TTL_SECONDS, gt=0, le=30 * 86400, validation_alias=EnvVar.OPEN_METEO_GEOCODING_TTL_SECONDS
+    )
+    open_meteo_air_quality_ttl_seconds: float = Field(
+        AIR_QUALITY_TTL_SECONDS, gt=0, le=6 * 3600, validation_alias=EnvVar.OPEN_METEO_AIR_QUALITY_TTL_SECONDS
+    )
+
     @field_validator("host")
     @classmethod
     def _check_host(cls, value: str) -> str:
@@ -366,6 +405,26 @@ class ServerSettings(BaseSettings):
             raise ValueError("must not carry a query or fragment")
         return str(url).rstrip("/")
 
+    @field_validator("open_meteo_forecast_url", "open_meteo_geocoding_url", "open_meteo_air_quality_url")
+    @classmethod
+    def _check_open_meteo_url(cls, value: str) -> str:
+        url = _http_url(value, "https://api.open-meteo.com/v1/forecast")
+        if url.query or url.fragment or url.username:
+            raise ValueError(
+                "must be a plain URL without query, fragment or user info (the server adds the query)"
+            )
+        return str(url)
+
+    @field_validator("open_meteo_api_key")
+    @classmethod
+    def _check_open_meteo_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None:
+            return None
+        value = key.get_secret_value().strip()
+        if not 8 <= len(value) <= 256 or not all("!" <= ch <= "~" for ch in value):
+            raise ValueError("must be the Open-Meteo API key: 8 to 256 printable ASCII characters, no spaces")
+        return SecretStr(value)
+
     @field_validator("otlp_endpoint")
     @classmethod
     def _check_otlp_endpoint(cls, value: str | None) -> str | None:
@@ -457,6 +516,13 @@ class ServerSettings(BaseSettings):
         """The OAuth store's DynamoDB table, or None for the in-memory store."""
         kind, _, table = self.oauth_store.partition(":")
         return table if kind == "dynamodb" else None
+
+    @property
+    def log_secrets(self) -> tuple[str, ...]:
+        """Values the logs redact wherever they would appear: the bearer token, the Open-Meteo key."""
+        return tuple(
+            secret.get_secret_value() for secret in (self.auth_token, self.open_meteo_api_key) if secret
+        )
 
     @property
     def uses_default_user_agent(self) -> bool:

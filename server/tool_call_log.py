@@ -74,8 +74,9 @@ class ToolCallLogger(ToolCallMiddleware):
                 outcome=outcome,
                 duration_ms=duration_ms,
                 cache=cache,
-                upstream_statuses=record.upstream_statuses,
-                upstream_ms=record.upstream_ms,
+                upstreams={
+                    name: (attempts.statuses, attempts.ms) for name, attempts in record.by_upstream.items()
+                },
             ),
             **person,
         )

@@ -1,4 +1,4 @@
-"""OpenTelemetry traces: FastMCP's span per tool call, with a child per NWS lookup and request.
+"""OpenTelemetry traces: FastMCP's span per tool call, with a child per upstream lookup and request.
 
 FastMCP 4.2 emits one SERVER span per MCP request through the OpenTelemetry *API* (named
 ``tools/call <tool>``, with ``gen_ai.tool.name``), and continues a trace whose W3C context a client
@@ -8,6 +8,8 @@ put in the request's ``_meta`` (``traceparent``/``tracestate``). This module add
   (``nws.cache``: hit, miss, stale, coalesced, bypass);
 - ``GET <url template>`` (CLIENT) for each HTTP attempt inside it, with ``url.template``,
   ``http.response.status_code`` (or ``error.type``) and ``nws.attempt`` (1 for the first try);
+- the same two spans for Open-Meteo, prefixed ``open_meteo.`` instead of ``nws.``
+  (``open_meteo.lookup forecast``, ``GET /v1/forecast`` with ``open_meteo.attempt``);
 - :class:`TraceContext`, which continues a trace from a W3C ``traceparent`` HTTP header;
 - :func:`configure_tracing`, which installs the SDK and an OTLP/HTTP exporter only when
   ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set. Unset, the SDK is never imported and every span above is
@@ -57,25 +59,33 @@ def url_template(path: str) -> str:
 
 
 @contextmanager
-def lookup_span(kind: str) -> Iterator[Span]:
-    """Span of one cache lookup; the caller sets its outcome with :func:`set_cache_outcome`."""
-    with _tracer.start_as_current_span(f"nws.lookup {kind}", attributes={"nws.kind": kind}) as span:
+def lookup_span(kind: str, upstream: str = "nws") -> Iterator[Span]:
+    """Span of one cache lookup; the caller sets its outcome with :func:`set_cache_outcome`.
+
+    `upstream` prefixes the span's name and attributes: "nws" or "open_meteo".
+    """
+    with _tracer.start_as_current_span(
+        f"{upstream}.lookup {kind}", attributes={f"{upstream}.kind": kind}
+    ) as span:
         yield span
 
 
-def set_cache_outcome(span: Span, outcome: str) -> None:
+def set_cache_outcome(span: Span, outcome: str, upstream: str = "nws") -> None:
     if span.is_recording():
-        span.set_attribute("nws.cache", outcome)
+        span.set_attribute(f"{upstream}.cache", outcome)
 
 
 @contextmanager
-def request_span(path: str, attempt: int) -> Iterator[Span]:
-    """CLIENT span of one HTTP attempt to NWS; :func:`set_response` records how it ended."""
+def request_span(path: str, attempt: int, upstream: str = "nws") -> Iterator[Span]:
+    """CLIENT span of one HTTP attempt upstream; :func:`set_response` records how it ended.
+
+    `path` carries no query string for Open-Meteo, whose coordinates (and key) travel in the query.
+    """
     template = url_template(path)
     with _tracer.start_as_current_span(
         f"GET {template}",
         kind=SpanKind.CLIENT,
-        attributes={"http.request.method": "GET", "url.template": template, "nws.attempt": attempt},
+        attributes={"http.request.method": "GET", "url.template": template, f"{upstream}.attempt": attempt},
         record_exception=False,
         set_status_on_exception=False,
     ) as span:

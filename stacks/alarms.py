@@ -26,7 +26,8 @@ class AlarmsProps:
     errors_5xx_per_minute: int
     cpu_percent: int
     memory_percent: int
-    #: Share of failing NWS requests (server's embedded metrics) that raises an alarm.
+    #: Share of failing NWS requests, or of failing Open-Meteo requests (server's embedded metrics),
+    #: that raises an alarm.
     nws_error_rate_percent: int = 20
     email: str | None = None
     #: With OAuth sign-in: client registrations per minute (all addresses) that raise an alarm.
@@ -49,7 +50,7 @@ def _metric(
     )
 
 
-#: Fewer NWS requests than this in the window do not make a rate (one failure of two is not 50%).
+#: Fewer upstream requests than this in the window do not make a rate (one failure of two is not 50%).
 NWS_ERROR_RATE_MIN_REQUESTS = 10
 
 
@@ -171,29 +172,46 @@ class Alarms(Construct):
             ],
             **common,
         )
-        # From the embedded metrics of the server's tool call lines (server/metrics.py).
+        # From the embedded metrics of the server's tool call lines (server/metrics.py). One alarm for
+        # both upstreams (NWS and Open-Meteo): the worse of their two error rates. Its id and name
+        # keep "nws" from before Open-Meteo, so the alarm is updated in place, not replaced.
         self.alarms["nws_errors"] = CloudwatchMetricAlarm(
             self,
             "nws_error_rate",
             alarm_name=f"{props.name}-nws-error-rate",
             alarm_description=(
-                f"More than {props.nws_error_rate_percent}% of NWS requests failed (429, 5xx, timeouts) "
-                "over 5 minutes: answers come from the stale cache or fail. Check api.weather.gov status."
+                f"More than {props.nws_error_rate_percent}% of NWS or of Open-Meteo requests failed (429, "
+                "5xx, timeouts) over 5 minutes: answers come from the stale cache or fail. Check the "
+                "dashboard's two error rates, then api.weather.gov's or open-meteo.com's status."
             ),
             comparison_operator="GreaterThanThreshold",
             threshold=props.nws_error_rate_percent,
             evaluation_periods=1,
-            # No tool calls, no NWS requests: nothing is failing.
+            # No tool calls, no upstream requests: nothing is failing.
             treat_missing_data="notBreaching",
             metric_query=[
                 _metric("requests", metrics.NAMESPACE, metrics.NWS_REQUESTS, "Sum", None, period=300),
                 _metric("failed", metrics.NAMESPACE, metrics.NWS_ERRORS, "Sum", None, period=300),
+                _metric(
+                    "om_requests", metrics.NAMESPACE, metrics.OPEN_METEO_REQUESTS, "Sum", None, period=300
+                ),
+                _metric("om_failed", metrics.NAMESPACE, metrics.OPEN_METEO_ERRORS, "Sum", None, period=300),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="nws_rate",
+                    expression=_error_rate("requests", "failed"),
+                    label="NWS error rate (%)",
+                    return_data=False,
+                ),
+                CloudwatchMetricAlarmMetricQuery(
+                    id="om_rate",
+                    expression=_error_rate("om_requests", "om_failed"),
+                    label="Open-Meteo error rate (%)",
+                    return_data=False,
+                ),
                 CloudwatchMetricAlarmMetricQuery(
                     id="error_rate",
-                    expression=(
-                        f"IF(requests >= {NWS_ERROR_RATE_MIN_REQUESTS}, 100 * FILL(failed, 0) / requests, 0)"
-                    ),
-                    label="NWS error rate (%)",
+                    expression="MAX([FILL(nws_rate, 0), FILL(om_rate, 0)])",
+                    label="Upstream error rate (%), the worse of NWS and Open-Meteo",
                     return_data=True,
                 ),
             ],
@@ -222,3 +240,8 @@ class Alarms(Construct):
                 treat_missing_data="notBreaching",
                 **common,
             )
+
+
+def _error_rate(requests: str, failed: str) -> str:
+    """Percent of failed requests; below the minimum number of requests in the window, 0."""
+    return f"IF({requests} >= {NWS_ERROR_RATE_MIN_REQUESTS}, 100 * FILL({failed}, 0) / {requests}, 0)"

@@ -422,7 +422,7 @@ class InfraConfig(BaseSettings):
     alarms_enabled: bool = Field(
         True,
         description="CloudWatch alarms: ALB 5xx, unhealthy targets, p95 response time, service CPU and "
-        "memory, running tasks below desired, NWS error rate.",
+        "memory, running tasks below desired, upstream (NWS and Open-Meteo) error rate.",
     )
     alarm_email: _Email = Field(None, description="Email subscribed to an SNS topic the alarms notify.")
     alarm_response_time_p95_seconds: float = Field(
@@ -437,8 +437,8 @@ class InfraConfig(BaseSettings):
         20,
         ge=1,
         le=100,
-        description="Share of NWS requests failing (5xx, 429, timeouts) over 5 minutes that raises an "
-        "alarm; from the server's embedded metrics.",
+        description="Share of NWS requests, or of Open-Meteo requests, failing (5xx, 429, timeouts) over "
+        "5 minutes that raises an alarm; from the server's embedded metrics.",
     )
     alarm_oauth_registrations_per_minute: int = Field(
         30,
@@ -503,14 +503,15 @@ class InfraConfig(BaseSettings):
         False,
         description="One customer-managed KMS key (yearly rotation) for the log groups, the token "
         "secret and the ECR repository; its key policy lets only those services use it. Switching it "
-        "on or off replaces the ECR repository (its images are rebuilt on deploy).",
+        "on or off replaces the ECR repository (its images are rebuilt on deploy). With "
+        "`open_meteo_api_key_secret_arn`, that secret may be encrypted with this key too.",
     )
 
     # --- network and debugging ------------------------------------------------------------------
     vpc_endpoints_enabled: bool = Field(
         False,
-        description="VPC endpoints (ECR api/dkr, CloudWatch Logs, Secrets Manager with auth, S3 "
-        "gateway) so image pulls and logs skip the NAT gateway.",
+        description="VPC endpoints (ECR api/dkr, CloudWatch Logs, Secrets Manager with auth or an "
+        "Open-Meteo key, S3 gateway) so image pulls, secrets and logs skip the NAT gateway.",
     )
     ecs_exec_enabled: bool = Field(
         False,
@@ -531,6 +532,14 @@ class InfraConfig(BaseSettings):
         False,
         description="Path-style S3 addressing for the state backend, for S3-compatible endpoints "
         "(MinIO, emulators); AWS itself needs no change.",
+    )
+
+    # --- Open-Meteo -----------------------------------------------------------------------------
+    open_meteo_api_key_secret_arn: _SecretArn = Field(
+        None,
+        description="An existing Secrets Manager secret holding an Open-Meteo API key (commercial use), "
+        "injected as OPEN_METEO_API_KEY (never in state, plans or outputs); the task execution role may "
+        "read it. Unset: Open-Meteo's free non-commercial API, without a key.",
     )
 
     # --- validation -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from server import __version__ as server_version
-from server.contract import LOG_GROUP_NAME, STOP_TIMEOUT_SECONDS, EnvVar
+from server.contract import LOG_GROUP_NAME, OPEN_METEO_CUSTOMER_URLS, STOP_TIMEOUT_SECONDS, EnvVar
 from server.problems import required
 
 from .access_logs import AccessLogs, AccessLogsProps
@@ -45,7 +45,8 @@ def encryption_key(config: InfraConfig, aws: AwsContext) -> EncryptionKeyProps:
     if config.vpc_flow_logs_enabled:
         log_groups.append(flow_log_group_name(config.name))
     services = []
-    if config.creates_auth_token_secret:
+    if config.creates_auth_token_secret or config.open_meteo_api_key_secret_arn is not None:
+        # The stack's token secret uses the key; an operator's Open-Meteo key secret may use it too.
         services.append("secretsmanager")
     if config.image_uri is None:
         services.append("ecr")
@@ -85,7 +86,11 @@ def vpc_endpoints(config: InfraConfig, aws: AwsContext, network: Network) -> Vpc
         subnet_ids=network.private_subnet_ids,
         route_table_ids=[table.id for table in network.private_route_tables],
         interface_services=("ecr.api", "ecr.dkr", "logs")
-        + (("secretsmanager",) if config.auth_mode != "none" else ()),
+        + (
+            ("secretsmanager",)
+            if config.auth_mode != "none" or config.open_meteo_api_key_secret_arn is not None
+            else ()
+        ),
     )
 
 
@@ -233,14 +238,8 @@ def mcp_service(
         service_depends_on=[load_balancer.listener, capacity.cluster_capacity_providers],
         auth_secret_arn=auth_token.secret_arn if auth_token else None,
         auth_secret_kms_key_arn=(kms_key_arn if config.creates_auth_token_secret else None),
-        extra_secrets=(
-            {
-                EnvVar.OAUTH_JWT_SIGNING_KEY: oauth.signing_key_secret_arn,
-                EnvVar.OAUTH_STORAGE_KEY: oauth.storage_key_secret_arn,
-            }
-            if oauth
-            else {}
-        ),
+        extra_secrets=_extra_secrets(config, oauth),
+        extra_secrets_kms_key_arn=kms_key_arn if config.open_meteo_api_key_secret_arn is not None else None,
         task_permissions=oauth.task_permissions() if oauth else (),
         redeploy_triggers=_redeploy_triggers(config, auth_token, oauth),
         autoscaled=config.autoscaling_enabled,
@@ -306,6 +305,8 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
         environment[EnvVar.NWS_USER_AGENT] = f"mcp-weather-server/{server_version} ({config.nws_contact})"
     if config.allowed_origins:
         environment[EnvVar.ALLOWED_ORIGINS] = ",".join(config.allowed_origins)
+    if config.open_meteo_api_key_secret_arn is not None:
+        environment.update(OPEN_METEO_CUSTOMER_URLS)  # a key is for the customer hosts
     settings = tracing(config)
     if settings is not None:
         environment.update(tracing_environment(settings))
@@ -327,6 +328,17 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
         if config.oauth_allowed_groups:
             environment[EnvVar.OAUTH_ALLOWED_GROUPS] = ",".join(config.oauth_allowed_groups)
     return environment
+
+
+def _extra_secrets(config: InfraConfig, oauth: OAuthSignIn | None) -> dict[str, str]:
+    """Secrets the container gets besides the token: the OAuth keys, the operator's Open-Meteo key."""
+    secrets = {}
+    if oauth is not None:
+        secrets[EnvVar.OAUTH_JWT_SIGNING_KEY] = oauth.signing_key_secret_arn
+        secrets[EnvVar.OAUTH_STORAGE_KEY] = oauth.storage_key_secret_arn
+    if config.open_meteo_api_key_secret_arn is not None:
+        secrets[EnvVar.OPEN_METEO_API_KEY] = config.open_meteo_api_key_secret_arn
+    return secrets
 
 
 def _image_repository_arn(config: InfraConfig, aws: AwsContext, image: ContainerImage) -> str | None:

@@ -1,6 +1,6 @@
 """A CloudWatch dashboard for the service: traffic, latency, errors, health, CPU/memory, tasks, the
-server's own metrics (cache hit ratio, NWS error rate, latency by tool), with WAF its verdicts, and
-with OAuth sign-in the client registrations per minute."""
+server's own metrics (cache hit ratio, NWS and Open-Meteo error rates, latency by tool and upstream),
+with WAF its verdicts, and with OAuth sign-in the client registrations per minute."""
 
 from __future__ import annotations
 
@@ -156,11 +156,25 @@ class Dashboard(Construct):
                         }
                     ],
                     [metrics.NAMESPACE, metrics.NWS_LATENCY, {"stat": "p90", "label": "NWS (per call)"}],
+                    [
+                        metrics.NAMESPACE,
+                        metrics.OPEN_METEO_LATENCY,
+                        {"stat": "p90", "label": "Open-Meteo (per call)"},
+                    ],
                 ],
                 0,
                 24,
                 region,
                 stat="p90",
+            ),
+            _widget(
+                "Open-Meteo error rate (%)",
+                _ratio(
+                    "failed Open-Meteo requests", metrics.OPEN_METEO_ERRORS, [metrics.OPEN_METEO_REQUESTS]
+                ),
+                0,
+                30,
+                region,
             ),
         ]
         if props.waf_web_acl_name is not None:

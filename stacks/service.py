@@ -75,6 +75,9 @@ class McpServiceProps:
     auth_secret_kms_key_arn: str | None = None
     #: Further secrets injected into the container: environment variable name -> secret ARN.
     extra_secrets: Mapping[str, str] = field(default_factory=dict)
+    #: Customer-managed key that may encrypt one of those (the execution role may decrypt through
+    #: Secrets Manager), e.g. an operator's Open-Meteo key secret encrypted with the stack's key.
+    extra_secrets_kms_key_arn: str | None = None
     #: Permissions of the server itself (the task role), e.g. its OAuth state table.
     task_permissions: Sequence[Allow] = field(default_factory=tuple)
     #: Values whose change must roll the tasks even though the task definition is unchanged
@@ -147,6 +150,21 @@ class McpService(Construct):
                     "ReadServerKeys", ["secretsmanager:GetSecretValue"], sorted(props.extra_secrets.values())
                 )
             )
+            if props.extra_secrets_kms_key_arn is not None:
+                pull_and_log.append(
+                    Allow(
+                        "DecryptServerKeys",
+                        ["kms:Decrypt"],
+                        [props.extra_secrets_kms_key_arn],
+                        [
+                            DataAwsIamPolicyDocumentStatementCondition(
+                                test="StringEquals",
+                                variable="kms:ViaService",
+                                values=[f"secretsmanager.{aws.region}.{aws.dns_suffix}"],
+                            )
+                        ],
+                    )
+                )
         if props.image_repository_arn is not None:
             pull_and_log.insert(
                 1,

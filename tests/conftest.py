@@ -1,4 +1,5 @@
-"""Fixtures shared by every test area: a clean infrastructure environment, and the fake NWS."""
+"""Fixtures shared by every test area: a clean infrastructure environment, the fake NWS and the fake
+Open-Meteo."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from export_hcl.schema import CACHE_DIR_ENV
 from fakes.nws import FakeNws
+from fakes.open_meteo import FakeOpenMeteo
 from stacks.config import ENV_PREFIX
 
 #: Test files that take minutes: scheduled first, each on a worker of its own (xdist --dist loadfile),
@@ -62,3 +64,18 @@ def nws(fake_nws_server: FakeNws) -> Iterator[FakeNws]:
     fake_nws_server.reset()
     yield fake_nws_server
     fake_nws_server.reset()
+
+
+@pytest.fixture(scope="session")
+def fake_open_meteo_server() -> Iterator[FakeOpenMeteo]:
+    """One fake Open-Meteo (forecast, geocoding and air quality on one loopback port) for the session."""
+    with FakeOpenMeteo() as fake:
+        yield fake
+
+
+@pytest.fixture
+def open_meteo(fake_open_meteo_server: FakeOpenMeteo) -> Iterator[FakeOpenMeteo]:
+    """The session's fake Open-Meteo, with no injected behaviour and an empty request log."""
+    fake_open_meteo_server.reset()
+    yield fake_open_meteo_server
+    fake_open_meteo_server.reset()

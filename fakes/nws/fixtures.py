@@ -26,6 +26,10 @@ NO_GRID_POINT = (29.0, -88.0)
 LONDON = (51.5072, -0.1276)
 #: Open Atlantic: outside coverage, but /alerts/active?point= answers an empty collection.
 MID_ATLANTIC = (30.0, -40.0)
+#: Either side of the coverage's northern edge (50 degrees): one grid cell inside, and Canada just
+#: beyond it, where NWS answers 404 InvalidPoint (and 400 from /alerts/active?point=).
+SOUTH_OF_BORDER = (49.99, -100.0)
+NORTH_OF_BORDER = (50.01, -100.0)
 #: Its nearest stations: a stale observation, then one with nulls everywhere, then a fresh one (KSLN).
 FALLBACK_POINT = (38.8, -97.6)
 #: Its nearest station is missing (404); the next one (KDDC) is fresh.

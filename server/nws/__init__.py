@@ -5,8 +5,9 @@ failures retried by tenacity with jittered exponential backoff inside a hard tim
 cached per kind (see `server.cache`). Returns models, never text: wording is the tools' job, except
 for the error messages, which say which service failed and whether retrying may help.
 
-Modules: `errors` (what can go wrong), `retry` (the retry policy), `parsing` (GeoJSON -> models),
-`caching` (TTLs and the noted cache lookup), `client` (`NwsClient`), `factory` (`open_nws_client`).
+Modules: `errors` (what can go wrong), `parsing` (GeoJSON -> models), `caching` (TTLs and the noted
+cache lookup), `client` (`NwsClient`), `factory` (`open_nws_client`), `coverage` (where NWS may have
+a forecast grid). The retry policy is `server.retry`, shared with the Open-Meteo client.
 This package imports nothing from FastMCP or the tools (tests/server/test_layers.py).
 Re-exported here: what code outside the package uses; the rest is imported from its module.
 """

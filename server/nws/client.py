@@ -1,7 +1,7 @@
 """The NWS client: one method per endpoint, each a cached lookup of a parsed answer.
 
 Requests go through the circuit breaker, a per-process concurrency limit and the retry policy
-(`server.nws.retry`) inside a hard time budget; each attempt is traced and noted on the current
+(`server.retry`) inside a hard time budget; each attempt is traced and noted on the current
 tool call (`server.call_record`). Returns models, never text: wording is the tools' job, except
 for the error messages, which say which service failed and whether retrying may help.
 """
@@ -28,6 +28,7 @@ from server.models import (
     GridForecast,
     GridPoint,
     HourlyForecast,
+    NoForecastGrid,
     Observation,
     Station,
 )
@@ -57,7 +58,7 @@ from server.nws.parsing import (
     parse_stations,
     problem_details,
 )
-from server.nws.retry import TRANSIENT_STATUSES, TransientStatus, retrying
+from server.retry import TRANSIENT_STATUSES, TransientStatus, retrying
 from server.settings import ServerSettings
 from server.shared_cache import SharedLayer
 from server.tracing import request_span, set_response
@@ -78,6 +79,9 @@ class NwsClient:
     ) -> None:
         self._http = http
         self._settings = settings
+        #: The store shared with the other workers (None: this process only); the Open-Meteo client
+        #: shares its answers through the same one (see `server.app`).
+        self.shared_store = shared_store
         common: dict[str, Any] = {
             "maxsize": settings.cache_max_entries,
             "stale_window": settings.stale_window_seconds,
@@ -97,7 +101,9 @@ class NwsClient:
             clock=clock,
             on_change=_log_breaker_change,
         )
-        self._points: ResponseCache[GridPoint] = ResponseCache(**shared("points", GridPoint))
+        self._points: ResponseCache[GridPoint | NoForecastGrid] = ResponseCache(
+            **shared("points", GridPoint | NoForecastGrid)
+        )
         self._forecasts: ResponseCache[GridForecast] = ResponseCache(**shared("forecasts", GridForecast))
         self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**shared("alerts", tuple[Alert, ...]))
         self._hourly: ResponseCache[HourlyForecast] = ResponseCache(**shared("hourly", HourlyForecast))
@@ -112,14 +118,26 @@ class NwsClient:
         )
 
     async def point(self, latitude: float, longitude: float) -> Lookup[GridPoint]:
-        """The grid cell covering a coordinate (cached for hours: it rarely changes)."""
+        """The grid cell covering a coordinate (cached for hours: it rarely changes).
+
+        `PointNotCovered` when NWS has no grid there (404 InvalidPoint, or a point without a grid):
+        remembered like an answer, so NWS is asked once per point, and known even while NWS is down.
+        """
         path = f"/points/{format_coordinate(latitude)},{format_coordinate(longitude)}"
 
-        async def fetch() -> tuple[GridPoint, float]:
-            response = await self._get(path, point_lookup=True, stale=self._points.has_entry(path))
-            return parse_point(self._json(response)), self._settings.points_ttl_seconds
+        async def fetch() -> tuple[GridPoint | NoForecastGrid, float]:
+            try:
+                response = await self._get(path, point_lookup=True, stale=self._points.has_entry(path))
+                return parse_point(self._json(response)), self._settings.points_ttl_seconds
+            except PointNotCovered as not_covered:
+                return NoForecastGrid(status=not_covered.status or 404), self._settings.points_ttl_seconds
 
-        return await lookup(self._points, "points", path, fetch)
+        found = await lookup(self._points, "points", path, fetch)
+        if isinstance(found.value, NoForecastGrid):
+            raise PointNotCovered(
+                f"{SERVICE} has no forecast grid for this point.", status=found.value.status
+            )
+        return Lookup(found.value, found.status, found.fetched_at)
 
     async def forecast(self, point: GridPoint) -> Lookup[GridForecast]:
         """The forecast of a grid cell; nearby coordinates share one cache entry."""

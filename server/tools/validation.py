@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 from typing import Annotated, Final
 
 from fastmcp.exceptions import ToolError
@@ -20,6 +21,10 @@ MAX_PERIODS: Final = 50
 DEFAULT_HOURS: Final = 12
 #: Hours NWS publishes in an hourly forecast (6.5 days).
 MAX_HOURS: Final = 156
+#: find_location: places returned by default and at most, and the longest name searched for.
+DEFAULT_PLACES: Final = 5
+MAX_PLACES: Final = 10
+MAX_QUERY_LENGTH: Final = 200
 #: Severities of the Common Alerting Protocol, as NWS writes them.
 SEVERITIES: Final = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 
@@ -72,6 +77,28 @@ def check_count(name: str, value: int, maximum: int) -> int:
     if not 1 <= value <= maximum:
         raise input_error(f"{name} must be between 1 and {maximum} (got {value}).")
     return value
+
+
+def check_query(query: str) -> tuple[str, str | None]:
+    """A place name to search for, and the region or country after a comma (None without one), or a
+    ToolError naming the problem: empty, too long, or with control characters."""
+    text = query.strip() if isinstance(query, str) else ""
+    if not text:
+        raise input_error(
+            "query must name a place, e.g. 'Seoul' or 'Springfield, Illinois' (got an empty query)."
+        )
+    if len(text) > MAX_QUERY_LENGTH:
+        raise input_error(
+            f"query must be at most {MAX_QUERY_LENGTH} characters (got {len(text)}): a place name, not a"
+            " sentence."
+        )
+    if any(unicodedata.category(ch) == "Cc" and not ch.isspace() for ch in text):
+        raise input_error("query must not contain control characters: send the place name as plain text.")
+    name, _, qualifier = text.partition(",")
+    name, qualifier = " ".join(name.split()), " ".join(qualifier.split())
+    if not name:
+        raise input_error(f"query must start with a place name before any comma (got {text!r}).")
+    return name, qualifier or None
 
 
 SeverityParameter = Annotated[

@@ -1,30 +1,31 @@
 """The weather tools: get_alerts, get_forecast, get_current_conditions, get_hourly_forecast and
-get_alerts_for_point, and `register_tools`, the table that adds them to the server.
+get_alerts_for_point, and `register_tools`, the table that adds every tool (these, and find_location
+and get_air_quality from `server.tools.anywhere`) to the server.
 
 Each tool checks its arguments (`server.tools.validation`), asks the NWS client for models, and
-answers with text (`server.tools.rendering`) and structured content (`server.models`). Tool names
-and parameters are a public contract (see docs/ARCHITECTURE.md); new parameters must be optional.
+answers with text (`server.tools.rendering`) and structured content (`server.models`). Where NWS has
+no forecast grid (`server.nws.coverage`, then NWS's own answer, remembered per point), the three
+forecast tools answer from Open-Meteo instead (`server.tools.anywhere`): one source per point, so a US
+point never falls back to Open-Meteo. Tool names and parameters are a public contract (see
+docs/ARCHITECTURE.md); new parameters must be optional.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Union
 
 import anyio
 from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ToolError
 from fastmcp.tools.base import ToolResult
 from mcp_types import ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from server.cache import Lookup
-from server.logs import TOOLS_LOGGER, get_logger
 from server.models import (
     Alert,
     AlertsResult,
@@ -40,7 +41,16 @@ from server.models import (
     Station,
 )
 from server.nws import NwsClient, NwsError, PointNotCovered
+from server.nws.coverage import may_cover
 from server.settings import TOOL_TIMEOUT_SECONDS
+from server.tools.answers import NWS_CLIENT_KEY, freshness_of, upstream_errors
+from server.tools.anywhere import (
+    conditions_anywhere,
+    find_location,
+    forecast_anywhere,
+    get_air_quality,
+    hourly_anywhere,
+)
 from server.tools.conditions import MAX_STATIONS_TRIED, build_conditions, unusable_reason
 from server.tools.rendering import (
     plural,
@@ -65,9 +75,14 @@ from server.tools.validation import (
     normalize_area,
     normalize_severity,
 )
+from server.world_models import (
+    AirQualityResult,
+    LocationsResult,
+    PointConditionsResult,
+    PointForecastResult,
+    PointHourlyResult,
+)
 
-#: Key of the NWS client in the lifespan context.
-NWS_CLIENT_KEY: Final = "nws"
 MAX_ALERTS_SHOWN: Final = 25
 #: get_current_conditions may need several upstream requests in a row (point, stations, then one
 #: observation per station tried); all of them must fit in the tool's timeout, with a margin.
@@ -80,38 +95,9 @@ _ANNOTATIONS: Final = {
     "open_world_hint": True,
 }
 
-log = get_logger(TOOLS_LOGGER)
-
 
 def _client(ctx: Context) -> NwsClient:
     return ctx.lifespan_context[NWS_CLIENT_KEY]
-
-
-@contextmanager
-def _upstream_errors(tool: str) -> Iterator[None]:
-    """NWS failures become ToolErrors with their actionable sentence; anything else is logged and masked."""
-    try:
-        yield
-    except ToolError:
-        raise
-    except NwsError as error:
-        raise ToolError(str(error), log_level=logging.WARNING) from None
-    except Exception:
-        log.exception("tool_internal_error", tool=tool)
-        raise ToolError(
-            f"{tool} failed because of an internal error in this weather server (not in the National"
-            " Weather Service). Retrying is unlikely to help; the operator can find details in the"
-            " server logs."
-        ) from None
-
-
-def _freshness(lookup: Lookup[Any]) -> Freshness:
-    fetched = datetime.fromtimestamp(lookup.fetched_at, UTC)
-    return Freshness(
-        stale=lookup.status == "stale",
-        fetched_at=fetched.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        age_seconds=max(0, round(time.time() - lookup.fetched_at)),
-    )
 
 
 def filter_severity(alerts: tuple[Alert, ...], severity: str | None) -> tuple[Alert, ...]:
@@ -121,16 +107,25 @@ def filter_severity(alerts: tuple[Alert, ...], severity: str | None) -> tuple[Al
     return tuple(alert for alert in alerts if (alert.severity or "").lower() == severity.lower())
 
 
-async def _covered_point(client: NwsClient, lat: float, lon: float, what: str) -> GridPoint:
-    """The point's grid cell, or an input error saying the point is outside NWS coverage."""
+async def _nws_grid(client: NwsClient, lat: float, lon: float) -> GridPoint | None:
+    """The point's NWS grid cell, or None where NWS has none: outside every region it may cover (NWS
+    is not asked), or where it said so (404 or no grid, remembered per point). Any other NWS failure
+    is raised: a point NWS may cover never falls back to another source."""
+    if not may_cover(lat, lon):
+        return None
     try:
         return (await client.point(lat, lon)).value
     except PointNotCovered:
-        raise input_error(
-            f"No {what} for {point_text(lat, lon)}: the National Weather Service covers the United States"
-            " and its territories only. Check the coordinates (latitude first;"
-            " longitudes in the Americas are negative)."
-        ) from None
+        return None
+
+
+def _no_alerts_there(lat: float, lon: float) -> ToolError:
+    return input_error(
+        f"The National Weather Service does not issue alerts for {point_text(lat, lon)}: it covers the"
+        " United States, its territories and their coastal waters. Check the coordinates"
+        " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
+        " get_alerts with a marine area code."
+    )
 
 
 async def get_alerts(
@@ -153,9 +148,9 @@ async def get_alerts(
     """
     area = normalize_area(state)
     wanted = normalize_severity(severity)
-    with _upstream_errors("get_alerts"):
+    with upstream_errors("get_alerts"):
         lookup = await _client(ctx).alerts(area)
-    result = AlertsResult(area=area, **_shown_alerts(lookup.value, wanted, _freshness(lookup)))
+    result = AlertsResult(area=area, **_shown_alerts(lookup.value, wanted, freshness_of(lookup)))
     return ToolResult(content=render_alerts(result), structured_content=result)
 
 
@@ -167,23 +162,28 @@ async def get_forecast(
         int,
         Field(
             description=f"How many forecast periods (half-days) to return, 1 to {MAX_PERIODS}; NWS"
-            " usually publishes 14 (7 days).",
+            " usually publishes 14 (7 days). Outside NWS coverage the forecast is daily: two periods"
+            " make a day (up to 8 days).",
             json_schema_extra={"minimum": 1, "maximum": MAX_PERIODS},
         ),
     ] = DEFAULT_PERIODS,
 ) -> ToolResult:
-    """Get the US National Weather Service forecast for a location in the United States or its
-    territories, given its latitude and longitude.
+    """Get the weather forecast for any location on Earth, given its latitude and longitude (use
+    find_location first to turn a place name into coordinates).
 
-    Returns the next forecast periods ("Tonight", "Wednesday", ...) with temperature, wind,
-    chance of precipitation and a detailed description, plus the nearest named place.
-    Locations outside NWS coverage (other countries, open ocean) are an error.
+    In the United States and its territories the US National Weather Service answers: the next
+    forecast periods ("Tonight", "Wednesday", ...) with temperature, wind, chance of precipitation
+    and a detailed description, plus the nearest named place. Elsewhere (other countries, open
+    ocean) Open-Meteo answers: one entry per day from today with the weather, high and low in °C and
+    °F, precipitation, wind and sunrise/sunset, in the place's local time.
     """
     lat, lon = check_point(latitude, longitude)
     check_count("periods", periods, MAX_PERIODS)
     client = _client(ctx)
-    with _upstream_errors("get_forecast"):
-        point = await _covered_point(client, lat, lon, "forecast")
+    with upstream_errors("get_forecast"):
+        point = await _nws_grid(client, lat, lon)
+        if point is None:
+            return await forecast_anywhere(ctx, lat, lon, periods)
         forecast = await client.forecast(point)
     result = ForecastResult(
         latitude=lat,
@@ -193,7 +193,7 @@ async def get_forecast(
         updated=forecast.value.updated,
         periods=list(forecast.value.periods[:periods]),
         available_periods=len(forecast.value.periods),
-        freshness=_freshness(forecast),
+        freshness=freshness_of(forecast),
     )
     return ToolResult(content=render_forecast(result), structured_content=result)
 
@@ -211,18 +211,20 @@ async def get_hourly_forecast(
         ),
     ] = DEFAULT_HOURS,
 ) -> ToolResult:
-    """Get the US National Weather Service hour-by-hour forecast for a location in the United States
-    or its territories, given its latitude and longitude.
+    """Get the hour-by-hour forecast for any location on Earth, given its latitude and longitude.
 
-    Returns each hour's time (local), temperature, chance of precipitation, wind and a short
-    forecast ("Chance Showers"), plus the nearest named place. Good for "will it rain in the next
-    few hours". Locations outside NWS coverage are an error.
+    Returns each hour's time (local), temperature, chance of precipitation, wind and the weather
+    in words ("Chance Showers"). Good for "will it rain in the next few hours". The US National
+    Weather Service answers in the United States and its territories (with the nearest named
+    place), Open-Meteo elsewhere (temperatures in °C and °F, the place's local time).
     """
     lat, lon = check_point(latitude, longitude)
     check_count("hours", hours, MAX_HOURS)
     client = _client(ctx)
-    with _upstream_errors("get_hourly_forecast"):
-        point = await _covered_point(client, lat, lon, "hourly forecast")
+    with upstream_errors("get_hourly_forecast"):
+        point = await _nws_grid(client, lat, lon)
+        if point is None:
+            return await hourly_anywhere(ctx, lat, lon, hours)
         forecast = await client.hourly_forecast(point)
     hours_published = forecast.value.hours
     result = HourlyForecastResult(
@@ -233,7 +235,7 @@ async def get_hourly_forecast(
         updated=forecast.value.updated,
         hours=[HourlyPeriod(**dataclasses.asdict(hour)) for hour in hours_published[:hours]],
         available_hours=len(hours_published),
-        freshness=_freshness(forecast),
+        freshness=freshness_of(forecast),
     )
     return ToolResult(content=render_hourly(result), structured_content=result)
 
@@ -251,20 +253,23 @@ async def get_alerts_for_point(
     Returns each alert's event, affected area, severity, urgency, certainty, headline, description,
     instructions and effective/expiry times. An empty list means no alerts are in effect there.
     Optionally only the alerts of one severity (Extreme, Severe, Moderate, Minor, Unknown).
+    Alerts cover US points only: elsewhere the answer says so (it is not "no alerts").
     """
     lat, lon = check_point(latitude, longitude)
     wanted = normalize_severity(severity)
-    with _upstream_errors("get_alerts_for_point"):
+    if not may_cover(lat, lon):  # no data there is not "no alerts": say so without asking NWS
+        raise input_error(
+            f"Alerts cover US points only: the National Weather Service, their source here, issues none"
+            f" for {point_text(lat, lon)}, which is outside the United States, its territories and their"
+            " waters. That is not the same as no alerts: for warnings there, ask the local weather"
+            " service. get_forecast and get_current_conditions do answer for this point."
+        )
+    with upstream_errors("get_alerts_for_point"):
         lookup = await _client(ctx).point_alerts(lat, lon)
     if lookup.value is None:
-        raise input_error(
-            f"The National Weather Service does not issue alerts for {point_text(lat, lon)}: it covers the"
-            " United States, its territories and their coastal waters. Check the coordinates"
-            " (latitude first; longitudes in the Americas are negative); for offshore waters, use"
-            " get_alerts with a marine area code."
-        )
+        raise _no_alerts_there(lat, lon)
     result = PointAlertsResult(
-        latitude=lat, longitude=lon, **_shown_alerts(lookup.value, wanted, _freshness(lookup))
+        latitude=lat, longitude=lon, **_shown_alerts(lookup.value, wanted, freshness_of(lookup))
     )
     return ToolResult(content=render_alerts(result), structured_content=result)
 
@@ -321,20 +326,23 @@ async def get_current_conditions(
     longitude: LongitudeParameter,
     ctx: Context,
 ) -> ToolResult:
-    """Get the current weather near a location in the United States or its territories, given its
-    latitude and longitude: the latest US National Weather Service observation from the nearest
-    station that reported recently.
+    """Get the current weather at any location on Earth, given its latitude and longitude.
 
-    Returns the station (id, name, distance), observation time and age, description, temperature
-    (°F and °C), dew point, humidity, wind (speed, direction, gust), pressure, visibility, and heat
-    index or wind chill when reported. Values the station did not report are left out.
-    Locations outside NWS coverage are an error.
+    In the United States and its territories: the latest US National Weather Service observation
+    from the nearest station that reported recently, with the station (id, name, distance),
+    observation time and age, description, temperature (°F and °C), dew point, humidity, wind
+    (speed, direction, gust), pressure, visibility, and heat index or wind chill when reported.
+    Elsewhere: Open-Meteo's model values for the current 15 minutes (weather in words, temperature
+    and feels-like in °C and °F, humidity, wind, pressure, precipitation, cloud cover) in the
+    place's local time. Values not reported are left out.
     """
     lat, lon = check_point(latitude, longitude)
     client = _client(ctx)
     try:
-        with anyio.fail_after(CONDITIONS_BUDGET_SECONDS), _upstream_errors("get_current_conditions"):
-            point = await _covered_point(client, lat, lon, "current conditions")
+        with anyio.fail_after(CONDITIONS_BUDGET_SECONDS), upstream_errors("get_current_conditions"):
+            point = await _nws_grid(client, lat, lon)
+            if point is None:
+                return await conditions_anywhere(ctx, lat, lon)
             stations = (await client.stations(point)).value
             if not stations:
                 raise ToolError(
@@ -360,7 +368,7 @@ async def get_current_conditions(
         observation=observation,
         now=datetime.now(UTC),
         skipped=skipped,
-        freshness=_freshness(lookup),
+        freshness=freshness_of(lookup),
     )
     text = render_conditions(result)
     if result.freshness.stale:
@@ -368,19 +376,42 @@ async def get_current_conditions(
     return ToolResult(content=text, structured_content=result)
 
 
+def output_schema(*results: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema of a tool's structured content: one model, or any of several (NWS's answer in
+    the US, Open-Meteo's elsewhere); an object either way, as MCP requires."""
+    if len(results) == 1:
+        return results[0].model_json_schema(mode="serialization")
+    either: Any = Union[results]  # noqa: UP007 (a Union built from a tuple of types)
+    return {"type": "object", **TypeAdapter(either).json_schema(mode="serialization")}
+
+
 def register_tools(mcp: FastMCP) -> None:
     """Add every tool to the server with annotations, output schemas and the call timeout."""
-    tools: tuple[tuple[Callable[..., Any], str, type[BaseModel]], ...] = (
-        (get_alerts, "Weather alerts (US NWS)", AlertsResult),
-        (get_forecast, "Weather forecast (US NWS)", ForecastResult),
-        (get_current_conditions, "Current conditions (US NWS)", ConditionsResult),
-        (get_hourly_forecast, "Hourly forecast (US NWS)", HourlyForecastResult),
-        (get_alerts_for_point, "Weather alerts for a location (US NWS)", PointAlertsResult),
+    tools: tuple[tuple[Callable[..., Any], str, tuple[type[BaseModel], ...]], ...] = (
+        (get_alerts, "Weather alerts (US NWS)", (AlertsResult,)),
+        (
+            get_forecast,
+            "Weather forecast (NWS in the US, Open-Meteo elsewhere)",
+            (ForecastResult, PointForecastResult),
+        ),
+        (
+            get_current_conditions,
+            "Current conditions (NWS in the US, Open-Meteo elsewhere)",
+            (ConditionsResult, PointConditionsResult),
+        ),
+        (
+            get_hourly_forecast,
+            "Hourly forecast (NWS in the US, Open-Meteo elsewhere)",
+            (HourlyForecastResult, PointHourlyResult),
+        ),
+        (get_alerts_for_point, "Weather alerts for a location (US NWS)", (PointAlertsResult,)),
+        (find_location, "Find a place by name (Open-Meteo)", (LocationsResult,)),
+        (get_air_quality, "Air quality (Open-Meteo)", (AirQualityResult,)),
     )
-    for function, title, result in tools:
+    for function, title, results in tools:
         mcp.tool(
             function,
             annotations=ToolAnnotations(title=title, **_ANNOTATIONS),
-            output_schema=result.model_json_schema(mode="serialization"),
+            output_schema=output_schema(*results),
             timeout=TOOL_TIMEOUT_SECONDS,
         )

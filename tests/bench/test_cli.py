@@ -27,6 +27,14 @@ def test_the_default_run_is_the_target_run_plus_a_low_concurrency_sweep() -> Non
         ("point-hot", "baseline"),
         ("point-cold", "cached"),
         ("point-cold", "baseline"),
+        ("locate-hot", "cached"),
+        ("locate-hot", "baseline"),
+        ("locate-cold", "cached"),
+        ("locate-cold", "baseline"),
+        ("world-hot", "cached"),
+        ("world-hot", "baseline"),
+        ("world-cold", "cached"),
+        ("world-cold", "baseline"),
     ]
     at_10 = [(spec.workload, spec.mode, spec.calls) for spec in specs if spec.clients == 10]
     assert at_10 == [
@@ -36,6 +44,10 @@ def test_the_default_run_is_the_target_run_plus_a_low_concurrency_sweep() -> Non
         ("floor", "floor", 3000),
         ("alerts", "cached", 3000),
         ("alerts", "baseline", 300),
+        ("locate-hot", "cached", 3000),
+        ("locate-hot", "baseline", 300),
+        ("world-hot", "cached", 3000),
+        ("world-hot", "baseline", 300),
     ]
 
 

@@ -51,7 +51,7 @@ def test_report_holds_machine_command_targets_and_every_scenario(good_run: RunRe
     assert "| `hot` | cached | 3000 | 3000 |" in text  # calls, calls/s
     assert "| `hot` | baseline | 3000 | 100 |" in text
     assert "Cache-hit calls reach **94.7%** of the floor's calls/s" in text
-    assert "processes outside the benchmark used 2.8% of the machine's CPU" in text
+    assert "processes outside the benchmark used 2.1% of the machine's CPU" in text
     assert "LOG_LEVEL=INFO, tracing off;" in text
     assert "| `hot` | warm | 3000 | 3158 |" in text
     assert "| echo tool (floor) | 1 | 3333 | - |" in text

@@ -6,14 +6,20 @@ from collections import Counter
 
 from bench.workloads import (
     COLD_CALLS_PER_GRID,
+    COLD_SPELLINGS_PER_NAME,
+    HOT_NAMES,
     POINT_TOOLS,
     STATES,
+    WORLD_COLD_CALLS_PER_CELL,
     build_plan,
     distinct_areas,
     distinct_grids,
+    distinct_open_meteo_keys,
     distinct_points,
 )
 from fakes.nws import grid_for
+from server.nws.coverage import may_cover
+from server.open_meteo.caching import grid_key, query_key
 
 #: The `hot` workload's locations as bench/RESULTS.md reads them ("5 grids"): Kansas City, Chicago,
 #: Dallas, Denver, Seattle, in this order.
@@ -86,3 +92,35 @@ def test_point_cold_never_repeats_a_coordinate_and_takes_the_point_tools_in_turn
     assert distinct_points(plan) == 300
     assert Counter(call.tool for call in plan) == dict.fromkeys(POINT_TOOLS, 100)
     assert build_plan("point-cold", 300) == plan  # the same for cached and baseline
+
+
+def test_locate_hot_repeats_a_handful_of_names_in_several_scripts() -> None:
+    plan = build_plan("locate-hot", 12)
+    assert {call.tool for call in plan} == {"find_location"}
+    assert [call.arguments["query"] for call in plan[:6]] == [*HOT_NAMES, HOT_NAMES[0]]
+    assert distinct_open_meteo_keys(plan) == len(HOT_NAMES)
+
+
+def test_locate_cold_spells_every_new_name_four_ways_one_cache_entry_each() -> None:
+    plan = build_plan("locate-cold", 400)
+    queries = [call.arguments["query"] for call in plan]
+    assert len(set(queries)) == 400  # never the same text twice...
+    keys = Counter(query_key(query) for query in queries)
+    assert set(keys.values()) == {COLD_SPELLINGS_PER_NAME}  # ...but four spellings per cache entry
+    assert distinct_open_meteo_keys(plan) == 100
+    assert build_plan("locate-cold", 400) == plan
+
+
+def test_world_workloads_ask_points_outside_every_nws_region() -> None:
+    hot = build_plan("world-hot", 10)
+    cold = build_plan("world-cold", 400)
+    points = [(call.arguments["latitude"], call.arguments["longitude"]) for call in hot + cold]
+    assert {call.tool for call in hot + cold} == {"get_forecast"}
+    assert not any(may_cover(lat, lon) for lat, lon in points)
+    assert distinct_open_meteo_keys(hot) == 5
+    cold_points = points[10:]
+    assert len(set(cold_points)) == 400
+    cells = Counter(grid_key(lat, lon) for lat, lon in cold_points)
+    assert set(cells.values()) == {WORLD_COLD_CALLS_PER_CELL}
+    assert distinct_open_meteo_keys(cold) == 100
+    assert all(len(f"{value}".split(".")[-1]) <= 4 for point in cold_points for value in point)

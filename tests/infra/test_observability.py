@@ -60,6 +60,7 @@ def test_dashboard_shows_traffic_latency_errors_health_resources_and_tasks(defau
         "Cache hit ratio (%)",
         "NWS error rate (%)",
         "Tool latency p90 by tool (ms)",
+        "Open-Meteo error rate (%)",
     ]
     latency = body["widgets"][1]["properties"]["metrics"]
     assert [m[-1]["stat"] for m in latency] == ["p50", "p90", "p99"]
@@ -140,12 +141,19 @@ def test_only_elb_log_delivery_may_write_and_only_under_the_prefix(full_synth: S
         assert "/alb/AWSLogs/${data.aws_caller_identity.caller.account_id}/*" in resource
 
 
-def test_nws_error_rate_alarm_reads_the_servers_embedded_metrics(default_synth: Synth) -> None:
+def test_upstream_error_rate_alarm_reads_the_servers_embedded_metrics_for_both_upstreams(
+    default_synth: Synth,
+) -> None:
     alarm = default_synth.resources("aws_cloudwatch_metric_alarm")["alarms_nws_error_rate"]
     assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 20)
     assert alarm["treat_missing_data"] == "notBreaching"
     queries = {q["id"]: q for q in alarm["metric_query"]}
-    for query_id, name in (("requests", metrics.NWS_REQUESTS), ("failed", metrics.NWS_ERRORS)):
+    for query_id, name in (
+        ("requests", metrics.NWS_REQUESTS),
+        ("failed", metrics.NWS_ERRORS),
+        ("om_requests", metrics.OPEN_METEO_REQUESTS),
+        ("om_failed", metrics.OPEN_METEO_ERRORS),
+    ):
         metric = queries[query_id]["metric"]
         assert (metric["namespace"], metric["metric_name"], metric["stat"]) == (
             metrics.NAMESPACE,
@@ -153,10 +161,16 @@ def test_nws_error_rate_alarm_reads_the_servers_embedded_metrics(default_synth: 
             "Sum",
         )
         assert metric["period"] == 300
-    rate = queries["error_rate"]
-    assert rate["return_data"] is True
-    # A handful of requests is not a rate: below 10 requests in the window the alarm stays quiet.
-    assert rate["expression"] == "IF(requests >= 10, 100 * FILL(failed, 0) / requests, 0)"
+    # A handful of requests is not a rate: below 10 requests in the window a rate is 0.
+    assert queries["nws_rate"]["expression"] == "IF(requests >= 10, 100 * FILL(failed, 0) / requests, 0)"
+    assert (
+        queries["om_rate"]["expression"] == "IF(om_requests >= 10, 100 * FILL(om_failed, 0) / om_requests, 0)"
+    )
+    # The alarm watches the worse of the two: an outage of either upstream raises it.
+    returned = [query for query in alarm["metric_query"] if query.get("return_data")]
+    assert [query["id"] for query in returned] == ["error_rate"]
+    assert returned[0]["expression"] == "MAX([FILL(nws_rate, 0), FILL(om_rate, 0)])"
+    assert "Open-Meteo" in alarm["alarm_description"]
 
 
 def test_nws_error_rate_threshold_follows_the_configuration(synthesize) -> None:
@@ -180,6 +194,14 @@ def test_dashboard_shows_cache_hit_ratio_nws_error_rate_and_latency_by_tool(defa
     errors, *hidden = widgets["NWS error rate (%)"]["metrics"]
     assert errors[0]["expression"] == "100 * FILL(m0, 0) / (FILL(m1, 0))"
     assert [m[1] for m in hidden] == ["NwsErrors", "NwsRequests"]
+    errors, *hidden = widgets["Open-Meteo error rate (%)"]["metrics"]
+    assert errors[0]["expression"] == "100 * FILL(m0, 0) / (FILL(m1, 0))"
+    assert [m[1] for m in hidden] == ["OpenMeteoErrors", "OpenMeteoRequests"]
+    latency = widgets["Tool latency p90 by tool (ms)"]["metrics"][1:]
+    assert [(m[1], m[2]["label"]) for m in latency] == [
+        ("NwsLatency", "NWS (per call)"),
+        ("OpenMeteoLatency", "Open-Meteo (per call)"),
+    ]
     by_tool = widgets["Tool latency p90 by tool (ms)"]["metrics"][0][0]["expression"]
     # The {namespace,tool} schema leaves out NwsLatency; the unquoted name matches ToolLatency's tokens.
     assert by_tool == "SEARCH('{MCPWeatherServer,tool} MetricName=ToolLatency', 'p90', 60)"

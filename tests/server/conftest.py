@@ -32,6 +32,9 @@ from server.settings import ServerSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+#: Where Open-Meteo is for a test server that is not given the fake's URLs: the discard port on
+#: loopback, where nothing listens (a request fails at once and never leaves the machine).
+NO_OPEN_METEO = "http://127.0.0.1:9"
 #: Settings every test server gets unless a test says otherwise: fast retries, small budget.
 TEST_ENV: dict[str, str] = {
     EnvVar.NWS_USER_AGENT: "mcp-weather-server-tests (tests@example.com)",
@@ -39,6 +42,9 @@ TEST_ENV: dict[str, str] = {
     EnvVar.NWS_RETRY_BUDGET_SECONDS: "3",
     EnvVar.NWS_READ_TIMEOUT_SECONDS: "2",
     EnvVar.LOG_LEVEL: "INFO",
+    EnvVar.OPEN_METEO_FORECAST_URL: f"{NO_OPEN_METEO}/v1/forecast",
+    EnvVar.OPEN_METEO_GEOCODING_URL: f"{NO_OPEN_METEO}/v1/search",
+    EnvVar.OPEN_METEO_AIR_QUALITY_URL: f"{NO_OPEN_METEO}/v1/air-quality",
 }
 
 
@@ -140,7 +146,8 @@ def start_server(
     child_env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MCP_", "NWS_", "FASTMCP_")) and key not in ("LOG_LEVEL", "PYTHONPATH")
+        if not key.startswith(("MCP_", "NWS_", "FASTMCP_", "OPEN_METEO_"))
+        and key not in ("LOG_LEVEL", "PYTHONPATH")
     }
     child_env.update(TEST_ENV)
     child_env.update({EnvVar.PORT: str(port), EnvVar.HOST: "127.0.0.1", EnvVar.NWS_API_BASE_URL: nws_url})

@@ -84,6 +84,12 @@ def test_token_never_appears_in_the_settings_repr() -> None:
         (EnvVar.MCP_MAX_CONCURRENT_CALLS, "0", "greater than or equal to 1"),
         (EnvVar.MCP_SHUTDOWN_DRAIN_SECONDS, "30", "less than or equal to 5"),
         (EnvVar.NWS_SHARED_CACHE_DIR, "relative/dir", "must be an absolute directory path"),
+        (EnvVar.OPEN_METEO_FORECAST_URL, "ftp://example.com/v1/forecast", "must be an http(s) URL"),
+        (EnvVar.OPEN_METEO_GEOCODING_URL, "https://example.com/v1/search?name=x", "without query"),
+        (EnvVar.OPEN_METEO_AIR_QUALITY_URL, "not a url", "must be an http(s) URL"),
+        (EnvVar.OPEN_METEO_API_KEY, "short", "must be the Open-Meteo API key"),
+        (EnvVar.OPEN_METEO_FORECAST_TTL_SECONDS, "0", "greater than 0"),
+        (EnvVar.OPEN_METEO_GEOCODING_TTL_SECONDS, "a day", "valid number"),
     ],
 )
 def test_bad_value_fails_at_start_naming_the_variable(name: str, value: str, expected: str) -> None:
@@ -111,6 +117,26 @@ def test_a_rejected_token_is_not_echoed_back() -> None:
     assert "has spaces" not in message
 
 
+def test_a_rejected_open_meteo_key_is_not_echoed_back() -> None:
+    with pytest.raises(ValidationError) as caught:
+        settings(**{EnvVar.OPEN_METEO_API_KEY: "has spaces so it is rejected"})
+
+    message = describe_validation_error(caught.value)
+    assert message.startswith(f"{EnvVar.OPEN_METEO_API_KEY}: must be the Open-Meteo API key")
+    assert "has spaces" not in message
+
+
+@pytest.mark.usefixtures("no_server_env")
+def test_open_meteo_defaults_are_its_public_free_hosts_without_a_key() -> None:
+    defaults = ServerSettings()
+
+    assert defaults.open_meteo_forecast_url == "https://api.open-meteo.com/v1/forecast"
+    assert defaults.open_meteo_geocoding_url == "https://geocoding-api.open-meteo.com/v1/search"
+    assert defaults.open_meteo_air_quality_url == "https://air-quality-api.open-meteo.com/v1/air-quality"
+    assert defaults.open_meteo_api_key is None
+    assert defaults.log_secrets == ()
+
+
 def test_forecast_ttl_floor_above_ceiling_is_rejected() -> None:
     with pytest.raises(ValidationError, match=r"NWS_FORECAST_TTL_MIN_SECONDS .* must not exceed"):
         settings(**{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS: "900", EnvVar.NWS_FORECAST_TTL_MAX_SECONDS: "60"})
@@ -129,6 +155,9 @@ README_DEFAULTS = {
     "`NWS_RETRY_ATTEMPTS`": "`3`",
     "`NWS_RETRY_BUDGET_SECONDS`": "`8`",
     "`NWS_RETRY_BACKOFF_SECONDS`": "`0.25`",
+    "`OPEN_METEO_FORECAST_TTL_SECONDS`": "`900`",
+    "`OPEN_METEO_GEOCODING_TTL_SECONDS`": "`86400`",
+    "`OPEN_METEO_AIR_QUALITY_TTL_SECONDS`": "`1800`",
 }
 
 
@@ -157,6 +186,9 @@ def test_server_defaults_are_the_values_the_readme_states() -> None:
     assert defaults.retry_attempts == 3
     assert defaults.retry_budget_seconds == 8
     assert defaults.retry_backoff_seconds == 0.25
+    assert defaults.open_meteo_forecast_ttl_seconds == 900
+    assert defaults.open_meteo_geocoding_ttl_seconds == 86400
+    assert defaults.open_meteo_air_quality_ttl_seconds == 1800
 
 
 def test_a_token_shorter_than_16_characters_stops_the_server() -> None:

@@ -8,13 +8,14 @@ import pytest
 from fakes.nws import (
     DENVER,
     FALLBACK_POINT,
-    LONDON,
     MISSING_STATION_POINT,
     NO_OBSERVATION_POINT,
     NO_STATIONS_POINT,
+    NORTH_OF_BORDER,
     TOPEKA,
     FakeNws,
 )
+from fakes.open_meteo import FakeOpenMeteo
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
@@ -140,12 +141,15 @@ async def test_a_grid_without_stations_is_a_clear_error(nws: FakeNws) -> None:
     assert nws.count("/stations/") == 0
 
 
-async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
-    async with connect(nws) as client:
-        result = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1])
+async def test_point_nws_does_not_cover_gets_open_meteo_model_values(
+    nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    async with connect(nws, **open_meteo.environment()) as client:
+        result = await call(client, TOOL, latitude=NORTH_OF_BORDER[0], longitude=NORTH_OF_BORDER[1])
 
-    assert result.is_error
-    assert text_of(result).startswith("No current conditions for 51.5072, -0.1276: the National Weather")
+    assert not result.is_error
+    assert text_of(result).startswith("Current conditions at 50.01, -100 from Open-Meteo")
+    assert "not a station observation" in text_of(result)
     assert (nws.count("/points/"), nws.count("/gridpoints/"), nws.count("/stations/")) == (1, 0, 0)
 
 

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from fakes.nws import DENVER, LONDON, NO_GRID_POINT, NULLS_POINT, TOPEKA, FakeNws
+from fakes.open_meteo import FakeOpenMeteo
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
@@ -54,7 +55,16 @@ async def test_tools_are_annotated_read_only_idempotent_open_world(nws: FakeNws)
     for tool in tools:
         hints = tool.annotations
         assert (hints.read_only_hint, hints.idempotent_hint, hints.open_world_hint) == (True, True, True)
-        assert "National Weather Service" in (tool.description or "")
+        description = " ".join((tool.description or "").split())
+        # Each tool names its source: NWS, Open-Meteo, or NWS in the US and Open-Meteo elsewhere.
+        sources = {name for name in ("National Weather Service", "Open-Meteo") if name in description}
+        expected = {
+            "get_alerts": {"National Weather Service"},
+            "get_alerts_for_point": {"National Weather Service"},
+            "find_location": {"Open-Meteo"},
+            "get_air_quality": {"Open-Meteo"},
+        }.get(tool.name, {"National Weather Service", "Open-Meteo"})
+        assert sources == expected, tool.name
     forecast = next(tool for tool in tools if tool.name == "get_forecast")
     assert forecast.input_schema["required"] == ["latitude", "longitude"]
     assert forecast.input_schema["properties"]["latitude"]["maximum"] == 90
@@ -100,33 +110,41 @@ async def test_explicit_nulls_from_nws_never_print_none(nws: FakeNws) -> None:
     assert data["periods"][0]["precipitation_chance"] is None
 
 
-async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
-    async with connect(nws) as client:
+async def test_point_outside_every_nws_region_is_answered_by_open_meteo_without_asking_nws(
+    nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    async with connect(nws, **open_meteo.environment()) as client:
         result = await call(client, "get_forecast", latitude=LONDON[0], longitude=LONDON[1])
 
-    assert result.is_error
-    message = text_of(result)
-    assert message.startswith("No forecast for 51.5072, -0.1276")
-    assert "covers the United States and its territories only" in message
-    assert nws.count("/points/") == 1  # a 404 is an answer: not retried
-    assert nws.count("/gridpoints/") == 0
+    assert not result.is_error
+    assert text_of(result).startswith("Forecast for 51.5072, -0.1276 from Open-Meteo")
+    assert result.structured_content["source"] == "Open-Meteo"
+    assert (nws.count("/"), open_meteo.count("/v1/forecast")) == (0, 1)
 
 
-async def test_outside_coverage_error_names_the_coordinates_as_queried(nws: FakeNws) -> None:
+async def test_open_meteo_answer_names_the_coordinates_as_queried(
+    nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
     # Like every point tool: all 4 decimals, not 6 significant digits (151.209).
-    async with connect(nws) as client:
+    async with connect(nws, **open_meteo.environment()) as client:
         result = await call(client, "get_forecast", latitude=-33.8688, longitude=151.2093)
 
-    assert result.is_error
-    assert text_of(result).startswith("No forecast for -33.8688, 151.2093: the National Weather Service")
+    assert not result.is_error
+    assert text_of(result).startswith("Forecast for -33.8688, 151.2093 from Open-Meteo")
 
 
-async def test_point_without_a_forecast_grid_is_the_same_clear_error(nws: FakeNws) -> None:
-    async with connect(nws) as client:
-        result = await call(client, "get_forecast", latitude=NO_GRID_POINT[0], longitude=NO_GRID_POINT[1])
+async def test_point_without_a_forecast_grid_is_answered_by_open_meteo_asking_nws_once(
+    nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    async with connect(nws, **open_meteo.environment()) as client:
+        first = await call(client, "get_forecast", latitude=NO_GRID_POINT[0], longitude=NO_GRID_POINT[1])
+        second = await call(client, "get_forecast", latitude=NO_GRID_POINT[0], longitude=NO_GRID_POINT[1])
 
-    assert result.is_error
-    assert "covers the United States and its territories only" in text_of(result)
+    for result in (first, second):
+        assert not result.is_error
+        assert text_of(result).startswith("Forecast for 29, -88 from Open-Meteo")
+    # NWS said once that it has no grid there (200 without one): remembered, like the forecast.
+    assert (nws.count("/points/"), nws.count("/gridpoints/"), open_meteo.count("/v1/forecast")) == (1, 0, 1)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import jsonschema
 import pytest
 
 from fakes.nws import DENVER, HOURLY_PERIODS, LONDON, NULLS_POINT, TOPEKA, FakeNws
+from fakes.open_meteo import FakeOpenMeteo
 from server.nws.parsing import parse_point
 from tests.server.conftest import call, connect, text_of
 
@@ -75,13 +76,16 @@ async def test_explicit_nulls_never_print_none(nws: FakeNws) -> None:
 
 
 @pytest.mark.anyio
-async def test_non_us_point_is_a_clear_error(nws: FakeNws) -> None:
-    async with connect(nws) as client:
-        result = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1])
+async def test_non_us_point_is_answered_by_open_meteo_hour_by_hour(
+    nws: FakeNws, open_meteo: FakeOpenMeteo
+) -> None:
+    async with connect(nws, **open_meteo.environment()) as client:
+        result = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1], hours=3)
 
-    assert result.is_error
-    assert text_of(result).startswith("No hourly forecast for 51.5072, -0.1276: the National Weather Service")
-    assert nws.count("/gridpoints/") == 0
+    assert not result.is_error
+    assert text_of(result).startswith("Hourly forecast for 51.5072, -0.1276 from Open-Meteo")
+    assert len(result.structured_content["hours"]) == 3
+    assert (nws.count("/"), open_meteo.count("/v1/forecast")) == (0, 1)
 
 
 @pytest.mark.parametrize(

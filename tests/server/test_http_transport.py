@@ -29,6 +29,8 @@ async def test_sdk_client_lists_every_tool_and_calls_the_seed_tools(
         alerts = await session.call_tool("get_alerts", {"state": "ks"})
 
     assert sorted(tool.name for tool in tools.tools) == [
+        "find_location",
+        "get_air_quality",
         "get_alerts",
         "get_alerts_for_point",
         "get_current_conditions",

@@ -59,6 +59,14 @@ def test_the_nws_client_imports_neither_fastmcp_nor_the_tool_layer() -> None:
     assert "server.call_record" in loaded  # what the client writes its upstream facts to
 
 
+def test_the_open_meteo_client_imports_neither_fastmcp_the_tools_nor_the_nws_client() -> None:
+    loaded = modules_loaded_by("server.open_meteo")
+    framework = sorted(name for name in loaded if name == "fastmcp" or name.startswith(("fastmcp.", "mcp.")))
+    assert framework == [], f"server.open_meteo pulls in MCP framework modules: {framework[:5]}"
+    assert {"server.tools", "server.tool_call_log", "server.app", "server.nws"} & loaded == set()
+    assert {"server.call_record", "server.retry", "server.breaker"} <= loaded  # the shared layers
+
+
 def test_the_serving_entry_point_leaves_fastmcp_to_the_workers() -> None:
     # uvicorn's supervisor process only runs server.serving; each worker imports the app itself.
     loaded = modules_loaded_by("server.__main__")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from fakes.nws import LONDON, MID_ATLANTIC, NO_GRID_POINT, TOPEKA, TX_ALERTS, FakeNws
+from fakes.nws import LONDON, MID_ATLANTIC, NO_GRID_POINT, NORTH_OF_BORDER, TOPEKA, TX_ALERTS, FakeNws
 from tests.server.conftest import call, connect, text_of
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
@@ -61,13 +61,13 @@ async def test_marine_point_gets_its_marine_alerts(nws: FakeNws) -> None:
 
 async def test_point_nws_refuses_is_a_clear_answer_remembered_like_one(nws: FakeNws) -> None:
     async with connect(nws) as client:
-        first = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1])
-        second = await call(client, TOOL, latitude=LONDON[0], longitude=LONDON[1])
+        first = await call(client, TOOL, latitude=NORTH_OF_BORDER[0], longitude=NORTH_OF_BORDER[1])
+        second = await call(client, TOOL, latitude=NORTH_OF_BORDER[0], longitude=NORTH_OF_BORDER[1])
 
     assert first.is_error
     assert second.is_error
     assert text_of(first) == (
-        "The National Weather Service does not issue alerts for 51.5072, -0.1276: it covers the United"
+        "The National Weather Service does not issue alerts for 50.01, -100: it covers the United"
         " States, its territories and their coastal waters. Check the coordinates (latitude first;"
         " longitudes in the Americas are negative); for offshore waters, use get_alerts with a marine"
         " area code."
@@ -76,12 +76,21 @@ async def test_point_nws_refuses_is_a_clear_answer_remembered_like_one(nws: Fake
     assert nws.count("/alerts/") == 1  # the 400 is not retried, and is cached like an answer
 
 
-async def test_point_outside_coverage_answered_with_an_empty_collection_is_no_alerts(nws: FakeNws) -> None:
+@pytest.mark.parametrize("point", [MID_ATLANTIC, LONDON], ids=["open Atlantic", "London"])
+async def test_point_outside_every_nws_region_is_not_called_free_of_alerts(
+    nws: FakeNws, point: tuple[float, float]
+) -> None:
+    # NWS answers the open Atlantic with an empty collection: no data there is not "no alerts".
     async with connect(nws) as client:
-        result = await call(client, TOOL, latitude=MID_ATLANTIC[0], longitude=MID_ATLANTIC[1])
+        result = await call(client, TOOL, latitude=point[0], longitude=point[1])
 
-    assert not result.is_error
-    assert text_of(result) == "No active weather alerts for 30, -40."
+    assert result.is_error
+    assert text_of(result).startswith(
+        f"Alerts cover US points only: the National Weather Service, their source here, issues none for"
+        f" {point[0]:g}, {point[1]:g}, which is outside the United States"
+    )
+    assert "That is not the same as no alerts" in text_of(result)
+    assert nws.count("/") == 0
 
 
 @pytest.mark.parametrize("severity", ["extreme", "EXTREME", " Extreme "])

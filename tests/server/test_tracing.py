@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from fakes.nws import TOPEKA, FakeNws
+from fakes.open_meteo import SEOUL, FakeOpenMeteo
 from server.app import create_server, http_transport
 from server.contract import EnvVar
 from server.tracing import configure_tracing, url_template
@@ -101,6 +102,30 @@ async def test_tool_call_span_has_a_lookup_child_per_cache_lookup_and_a_request_
     # One trace: the call, its lookups and their requests.
     family = [*lookups, points_request, forecast_request]
     assert {span.context.trace_id for span in family} == {tool.context.trace_id}
+
+
+@pytest.mark.anyio
+async def test_open_meteo_lookups_and_requests_have_their_own_spans_without_coordinates_or_key(
+    nws: FakeNws, open_meteo: FakeOpenMeteo, spans: InMemorySpanExporter
+) -> None:
+    key = "om-trace-key-0123456789"
+    async with connect(nws, **open_meteo.environment(), **{EnvVar.OPEN_METEO_API_KEY: key}) as client:
+        await call(client, "get_forecast", latitude=SEOUL[0], longitude=SEOUL[1])
+
+    named = by_name(spans)
+    (tool,) = [span for span in named["tools/call get_forecast"] if span.kind == SpanKind.SERVER]
+    (lookup,) = children(tool, spans)
+    assert (lookup.name, lookup.attributes["open_meteo.cache"]) == ("open_meteo.lookup forecast", "miss")
+    (request,) = children(lookup, spans)
+    assert request.kind == SpanKind.CLIENT
+    assert dict(request.attributes) == {
+        "http.request.method": "GET",
+        "url.template": "/v1/forecast",
+        "open_meteo.attempt": 1,
+        "http.response.status_code": 200,
+    }
+    assert request.name == "GET /v1/forecast"
+    assert "nws.lookup points" not in named  # Seoul: NWS is not asked
 
 
 @pytest.mark.anyio

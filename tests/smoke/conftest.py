@@ -77,7 +77,8 @@ def launch_server(tmp_path: Path, nws_url: str, port: int) -> ServerProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("MCP_", "NWS_", "FASTMCP_")) and key not in ("LOG_LEVEL", "PYTHONPATH")
+        if not key.startswith(("MCP_", "NWS_", "FASTMCP_", "OPEN_METEO_"))
+        and key not in ("LOG_LEVEL", "PYTHONPATH")
     }
     env.update(TEST_ENV)
     env.update({EnvVar.HOST: "127.0.0.1", EnvVar.PORT: str(port), EnvVar.NWS_API_BASE_URL: nws_url})

@@ -21,7 +21,10 @@ def test_open_server_passes_every_check(open_server: ServerProcess, nws: FakeNws
     for check in ("health", "auth", "tools", "get_forecast", "get_alerts"):
         assert f"PASS  {check} " in result.stdout
     assert "answers without a token" in result.stdout
-    tools = "get_alerts, get_alerts_for_point, get_current_conditions, get_forecast, get_hourly_forecast"
+    tools = (
+        "find_location, get_air_quality, get_alerts, get_alerts_for_point, get_current_conditions,"
+        " get_forecast, get_hourly_forecast"
+    )
     assert f"PASS  tools         listed {tools}" in result.stdout
     assert "Forecast for Linn, KS" in result.stdout  # the fake's data came all the way back
     assert "FAIL" not in result.stdout

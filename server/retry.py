@@ -1,4 +1,5 @@
-"""The retry policy for NWS requests: which answers are transient, and how long to wait before the next try.
+"""The retry policy of the upstream clients (NWS, Open-Meteo): which answers are transient, and how long
+to wait before the next try.
 
 Jittered exponential backoff (tenacity) that also honours a Retry-After from a 429/503, capped per
 wait; the whole sequence is bounded by a number of attempts and a time budget.
