@@ -7,17 +7,25 @@ and the cache outcome, and the calls are sent one at a time, so the n-th line is
 
 from __future__ import annotations
 
+import sqlite3
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from diskcache import Cache
+from key_value.aio.stores.disk import DiskStore
+from pydantic import TypeAdapter
+from structlog.testing import capture_logs
 
 from fakes.nws import ALERT_AREAS, FakeNws
 from server.contract import EnvVar
-from tests.server.conftest import MCP_HEADERS, ServerProcess, jsonrpc, start_server
-from tests.server.server_logs import log_events
+from server.shared_cache import REPORT_EVERY_SECONDS, FailureReport, SharedLayer, SharedStore, open_store
+from tests.server.conftest import MCP_HEADERS, FakeClock, ServerProcess, jsonrpc, start_server
+from tests.server.server_logs import log_events, worker_pids
 
 pytestmark = pytest.mark.timeout(120)
 STATES = ("KS", "TX", "GM", "NY", "OH", "CA", "FL", "WA", "OR", "NV")
@@ -25,9 +33,9 @@ STATES = ("KS", "TX", "GM", "NY", "OH", "CA", "FL", "WA", "OR", "NV")
 MAX_CALLS = 300
 
 
-def ask(url: str, state: str) -> dict:
+def call_tool(url: str, tool: str, arguments: dict[str, object]) -> dict:
     """One call on a new connection: the kernel hands each connection to either worker."""
-    body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": state}})
+    body = jsonrpc("tools/call", {"name": tool, "arguments": arguments})
     response = httpx.post(url, headers={**MCP_HEADERS, "Connection": "close"}, json=body, timeout=30)
     assert response.status_code == 200
     return response.json()["result"]
@@ -37,7 +45,7 @@ def ask(url: str, state: str) -> dict:
 class Served:
     """One call as the client and the log saw it."""
 
-    state: str
+    state: str  # or, for a forecast, the point
     result: dict
     pid: int  # the worker that served it
     cache: str | None  # its cache outcome: hit, miss, stale
@@ -52,10 +60,20 @@ class Caller:
         self.served: list[Served] = []
 
     def ask(self, state: str) -> Served:
-        result = ask(self.server.mcp_url, state)
+        """get_alerts for `state`."""
+        return self._call(state, "get_alerts", {"state": state})
+
+    def forecast(self, latitude: float, longitude: float) -> Served:
+        """get_forecast for a point (two collections: the point's grid cell, then its forecast)."""
+        return self._call(
+            f"{latitude},{longitude}", "get_forecast", {"latitude": latitude, "longitude": longitude}
+        )
+
+    def _call(self, key: str, tool: str, arguments: dict[str, object]) -> Served:
+        result = call_tool(self.server.mcp_url, tool, arguments)
         lines = log_events(self.server, "tool_call", since=self.since)
         assert len(lines) == len(self.served) + 1, "one tool_call line per call"
-        served = Served(state, result, lines[-1]["pid"], lines[-1]["cache"])
+        served = Served(key, result, lines[-1]["pid"], lines[-1]["cache"])
         self.served.append(served)
         return served
 
@@ -128,7 +146,7 @@ def test_an_answer_fetched_by_one_worker_is_a_hit_for_the_other(tmp_path: Path, 
 def test_the_shared_directory_is_removed_when_the_server_stops(tmp_path: Path, nws: FakeNws) -> None:
     server = start_server(tmp_path, nws.base_url, **{EnvVar.WORKERS: "2"})
     try:
-        ask(server.mcp_url, "KS")
+        call_tool(server.mcp_url, "get_alerts", {"state": "KS"})
     finally:
         server.stop()
 
@@ -136,3 +154,104 @@ def test_the_shared_directory_is_removed_when_the_server_stops(tmp_path: Path, n
     directory = line.split('"shared_cache_dir": "', 1)[1].split('"', 1)[0]
     assert directory.startswith(("/dev/shm/", "/tmp/"))
     assert not Path(directory).exists()
+
+
+# --- the shared store failing -----------------------------------------------------------------------
+# Best effort: a worker whose shared store fails serves from its own cache and says so once.
+
+
+def fill_up(directory: Path) -> None:
+    """Make the shared store in `directory` full: SQLite's own 'database or disk is full', as a full
+    /dev/shm gives. max_page_count is a setting diskcache keeps in the directory and applies to every
+    connection that opens it (the server's included); filler entries then use up every page."""
+    with Cache(str(directory)) as cache:
+        ((pages,),) = cache._sql("PRAGMA page_count").fetchall()
+    with Cache(str(directory), sqlite_max_page_count=pages + 4) as cache:
+        for size in (1000, 100, 10, 1):  # large fillers first, then smaller ones into the gaps
+            for index in range(10_000):
+                try:
+                    cache.set(f"filler-{size}-{index}", "x" * size)  # no expiry: nothing is ever culled
+                except sqlite3.OperationalError:  # full for this size
+                    break
+            else:
+                raise AssertionError("the store never filled up")
+
+
+def full_store(tmp_path: Path) -> Path:
+    directory = tmp_path / "shared"
+    fill_up(directory)
+    return directory
+
+
+def unusable_directory(tmp_path: Path) -> Path:
+    """A directory that cannot be created, whoever asks (root too): its parent is a regular file."""
+    parent = tmp_path / "not-a-directory"
+    parent.write_text("")
+    return parent / "shared"
+
+
+@pytest.mark.parametrize(
+    ("make_directory", "operation"),
+    [(full_store, "write"), (unusable_directory, "open")],
+    ids=["full", "cannot-be-created"],
+)
+def test_a_failing_shared_store_costs_one_log_line_per_worker_and_no_call(
+    tmp_path: Path, nws: FakeNws, make_directory: Callable[[Path], Path], operation: str
+) -> None:
+    directory = make_directory(tmp_path)
+    server = start_server(
+        tmp_path, nws.base_url, **{EnvVar.WORKERS: "2", EnvVar.NWS_SHARED_CACHE_DIR: str(directory)}
+    )
+    try:
+        caller = Caller(server)
+        # Distinct areas and points (each a miss, so a write to the store, in three collections)
+        # until both workers served at least 4 calls.
+        for index, area in enumerate(sorted(ALERT_AREAS)):
+            caller.ask(area)
+            caller.forecast(30 + index * 0.25, -95.0)
+            served = Counter(call.pid for call in caller.served)
+            if len(served) == 2 and min(served.values()) >= 4:
+                break
+        else:
+            raise AssertionError(f"a worker served fewer than 4 of the calls: {dict(served)}")
+        workers = worker_pids(server)
+    finally:
+        server.stop()
+
+    assert not any(call.result["isError"] for call in caller.served)
+    errors = log_events(server, "shared_cache_error")
+    assert Counter(error["pid"] for error in errors) == dict.fromkeys(workers, 1)
+    assert {error["operation"] for error in errors} == {operation}
+    assert all(error["level"] == "warning" and error["location"] == str(directory) for error in errors)
+
+
+@pytest.mark.anyio
+async def test_a_full_store_that_still_answers_reads_is_reported_once_not_per_write(tmp_path: Path) -> None:
+    directory = tmp_path / "shared"
+    async with open_store(str(directory)) as store:  # an answer stored while there was room
+        assert store is not None
+        await SharedLayer(store, "alerts", TypeAdapter(str)).put(
+            "kept", "an answer", fetched_at=time.time(), fresh_for=60, keep_for=600
+        )
+    fill_up(directory)
+    clock = FakeClock()
+
+    async with DiskStore(directory=str(directory)) as kv:
+        store = SharedStore(kv, FailureReport(str(directory), clock=clock))
+        alerts, forecasts = (SharedLayer(store, name, TypeAdapter(str)) for name in ("alerts", "forecasts"))
+        with capture_logs() as logs:
+            for index in range(10):
+                kept = await alerts.get("kept")  # reading still works...
+                assert kept is not None
+                assert kept.value == "an answer"
+                for layer in (alerts, forecasts):  # ...writing never does, in any collection
+                    await layer.put(f"new-{index}", "x", fetched_at=time.time(), fresh_for=60, keep_for=600)
+            clock.advance(REPORT_EVERY_SECONDS)  # minutes later, still failing: a reminder with the count
+            await forecasts.put("later", "x", fetched_at=time.time(), fresh_for=60, keep_for=600)
+
+    errors = [line for line in logs if line["event"] == "shared_cache_error"]
+    assert [(line["operation"], line["failures_since_last_report"]) for line in errors] == [
+        ("write", 0),
+        ("write", 19),
+    ]
+    assert errors[0]["error"] == "OperationalError: database or disk is full"
