@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from structlog.testing import capture_logs
 
 from fakes.nws import TOPEKA, FakeNws
 from server.contract import EnvVar
 from tests.server.conftest import call, connect, free_port, text_of
+from tests.server.dead_upstreams import silent_upstream, unaccepting_upstream
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -167,6 +169,42 @@ async def test_unreachable_nws_is_a_clear_error(nws: FakeNws) -> None:
         text_of(result)
         == "Could not connect to the National Weather Service API. Try again in a few minutes."
     )
+
+
+#: A few tenths of a second of patience, two attempts, and a budget that is not what ends them.
+TIMEOUT_ENV = {EnvVar.NWS_RETRY_ATTEMPTS: "2", EnvVar.NWS_RETRY_BUDGET_SECONDS: "9"}
+TIMED_OUT = "The National Weather Service API timed out. Try again in a few minutes."
+
+
+async def test_an_nws_that_takes_the_connection_and_never_answers_times_out_reading(nws: FakeNws) -> None:
+    with silent_upstream() as upstream, capture_logs() as logs:
+        env = {EnvVar.NWS_API_BASE_URL: upstream.base_url, EnvVar.NWS_READ_TIMEOUT_SECONDS: "0.3"}
+        async with connect(nws, **env, **TIMEOUT_ENV) as client:
+            result = await call(client, "get_alerts", state="KS")
+        requests = upstream.requests()
+
+    assert result.is_error
+    assert text_of(result) == TIMED_OUT
+    # Both attempts got through and sent their request, then waited in vain for an answer.
+    assert [request.split(b"\r\n", 1)[0] for request in requests] == [
+        b"GET /alerts/active/area/KS HTTP/1.1"
+    ] * 2
+    (line,) = [line for line in logs if line["event"] == "tool_call"]
+    assert (line["upstream_status"], line["upstream_requests"]) == ("timeout", 2)
+
+
+async def test_an_nws_that_never_takes_the_connection_times_out_connecting(nws: FakeNws) -> None:
+    with unaccepting_upstream() as upstream, capture_logs() as logs:
+        env = {EnvVar.NWS_API_BASE_URL: upstream.base_url, EnvVar.NWS_CONNECT_TIMEOUT_SECONDS: "0.3"}
+        async with connect(nws, **env, **TIMEOUT_ENV) as client:
+            result = await call(client, "get_alerts", state="KS")
+        requests = upstream.requests()
+
+    assert result.is_error
+    assert text_of(result) == TIMED_OUT
+    assert requests == []  # neither attempt got as far as sending its request
+    (line,) = [line for line in logs if line["event"] == "tool_call"]
+    assert (line["upstream_status"], line["upstream_requests"]) == ("timeout", 2)
 
 
 async def test_requests_identify_the_service_and_ask_for_geojson(nws: FakeNws) -> None:
