@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ import pytest
 
 from fakes.nws import LONDON, TOPEKA, FakeNws
 from tests.server.conftest import REPO_ROOT, free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -188,3 +190,29 @@ def test_a_standing_fault_hits_every_nth_request_until_cleared(nws: FakeNws) -> 
     assert statuses[1].headers["retry-after"] == "3"
     assert after.status_code == 200
     assert httpx.post(nws.base_url + "/__fake__/fault", json={"every": 0}).status_code == 400
+
+
+def test_a_held_request_is_answered_when_the_test_releases_it(nws: FakeNws) -> None:
+    hold = nws.hold("/alerts/")
+    answer: dict[str, httpx.Response] = {}
+    caller = threading.Thread(target=lambda: answer.update(response=get(nws, "/alerts/active/area/KS")))
+    caller.start()
+    try:
+        wait_until(lambda: hold.waiting == 1, "the request to be held")
+        assert "response" not in answer  # held: no answer yet, however long that takes
+    finally:
+        hold.release()
+        caller.join(timeout=20)
+
+    assert answer["response"].status_code == 200
+    assert hold.waiting == 0
+
+
+def test_a_request_whose_client_leaves_stops_waiting_and_counting_as_in_flight(nws: FakeNws) -> None:
+    nws.slow("/alerts/", 600)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(nws.base_url + "/alerts/active/area/KS", headers=UA, timeout=0.5)
+
+    # Not 600 s later: the fake noticed the client hang up, as a real server would.
+    wait_until(lambda: nws.in_flight == 0, "the abandoned request to end")
+    assert [request.status for request in nws.requests] == [499]
