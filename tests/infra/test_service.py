@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from server.contract import LOG_GROUP_NAME, SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.contract import SHUTDOWN_GRACE_SECONDS, EnvVar
 from tests.infra.conftest import Synth
 
 
@@ -25,10 +25,10 @@ def statements(synth: Synth, document: str) -> list[dict[str, Any]]:
     return synth.data("aws_iam_policy_document", document)["statement"]
 
 
-def test_log_group_is_the_contract_name_with_retention(default_synth: Synth) -> None:
+def test_log_group_keeps_the_seeds_name_with_retention(default_synth: Synth) -> None:
     group = default_synth.resource("aws_cloudwatch_log_group")
-    assert LOG_GROUP_NAME == "/aws/ecs/McpServerAmazonECSStack"
-    assert group["name"] == LOG_GROUP_NAME
+    # The seed's name: an upgrade keeps the group (and the queries and alarms that name it).
+    assert group["name"] == "/aws/ecs/McpServerAmazonECSStack"
     assert group["retention_in_days"] == 30
 
 
