@@ -27,6 +27,11 @@ def test_root_volume_is_gp3_of_the_size_the_ami_needs(default_synth: Synth) -> N
     assert mapping["ebs"]["volume_size"] == 30
 
 
+def test_root_volume_size_follows_the_configuration(tuned_synth: Synth) -> None:
+    (mapping,) = tuned_synth.resource("aws_launch_template")["block_device_mappings"]
+    assert mapping["ebs"]["volume_size"] == 64
+
+
 def test_instances_get_no_public_ip_and_no_inbound_rules(default_synth: Synth) -> None:
     (interface,) = default_synth.resource("aws_launch_template")["network_interfaces"]
     assert interface["associate_public_ip_address"] == "false"

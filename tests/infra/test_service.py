@@ -83,6 +83,12 @@ def test_task_definition_is_awsvpc_ec2_arm64_with_configured_size(default_synth:
     assert (task["cpu"], task["memory"]) == ("2048", "4096")
 
 
+def test_the_variants_task_size_reaches_the_task_definition_and_its_workers(variant_synth: Synth) -> None:
+    task = variant_synth.resource("aws_ecs_task_definition")
+    assert (task["cpu"], task["memory"]) == ("4096", "8192")
+    assert environment(variant_synth)[EnvVar.WORKERS] == "4"  # one uvicorn worker per vCPU
+
+
 def test_container_serves_port_8000_logs_to_cloudwatch_and_runs_as_non_root(default_synth: Synth) -> None:
     spec = container(default_synth)
     assert spec["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
@@ -112,7 +118,6 @@ def test_operator_contact_reaches_the_nws_user_agent(variant_synth: Synth) -> No
     env = environment(variant_synth)
     assert env[EnvVar.NWS_USER_AGENT].startswith("mcp-weather-server/")
     assert env[EnvVar.NWS_USER_AGENT].endswith("(ops@example.com)")
-    assert env[EnvVar.WORKERS] == "4"
     assert env[EnvVar.LOG_LEVEL] == "DEBUG"
 
 
