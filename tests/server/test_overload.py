@@ -32,12 +32,14 @@ STATES = ("AL", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "ID", "IL", "IN"
 
 @pytest.mark.anyio
 async def test_upstream_requests_in_flight_never_exceed_the_cap(nws: FakeNws) -> None:
-    nws.latency_ms = 100
+    held = nws.hold("/alerts/", times=len(STATES))  # answers wait until all 12 callers are queued
     clock = FakeClock()
-    env = {EnvVar.NWS_MAX_CONCURRENT_REQUESTS: "3"}
+    env = {EnvVar.NWS_MAX_CONCURRENT_REQUESTS: "3", EnvVar.NWS_RETRY_BUDGET_SECONDS: "9"}
     async with nws_client(nws, clock, **env) as client, anyio.create_task_group() as group:
         for state in STATES:
             group.start_soon(client.alerts, state)
+        await until(lambda: held.waiting >= 3, "the first 3 requests to reach NWS")
+        held.release()  # the rest follow in turn; without the cap all 12 would be in flight at once
 
     assert nws.count("/alerts/") == len(STATES)  # everyone was answered, in turn
     assert nws.peak_in_flight == 3
