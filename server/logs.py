@@ -12,6 +12,7 @@ smaller with several workers.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any, Final, TextIO
 
@@ -55,6 +56,13 @@ _STATELESS_SESSION_END = ("mcp.server.streamable_http", "Terminating session: No
 def _not_stateless_session_end(record: logging.LogRecord) -> bool:
     """Handler filter: False for the SDK's per-request 'Terminating session: None' line only."""
     return record.name != _STATELESS_SESSION_END[0] or record.getMessage() != _STATELESS_SESSION_END[1]
+
+
+def _add_process_id(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    """`pid`: which process wrote the line. A task runs one uvicorn worker per vCPU and all of them
+    write to the task's one log stream; the pid tells their lines apart (and a restarted worker)."""
+    event["pid"] = os.getpid()  # read per line, not cached: right in forked processes too
+    return event
 
 
 class _Redact:
@@ -118,6 +126,7 @@ def configure_logging(level: str, *, secret: str | None = None, secrets: tuple[s
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
+        _add_process_id,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     rendering: list[Any] = [

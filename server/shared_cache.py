@@ -9,8 +9,9 @@ fetches, and when NWS fails serves the shared entry, labelled stale, if it has n
 
 The directory is made by `python -m server` for its workers (on /dev/shm when writable: the
 container's root filesystem is read-only and /dev/shm is a RAM tmpfs) and removed when it exits.
-The store is best effort: if it fails (full, unreadable), the worker logs it and carries on with
-its own cache.
+The store is best effort: if it cannot be opened, or its reads or writes fail (full, unreadable),
+the worker carries on with its own cache and says so in one warning per kind of failure
+(`FailureReport`), repeated at most every few minutes while it lasts: never a line per call.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Generic
@@ -50,29 +51,70 @@ class SharedEntry(Generic[V]):
         return self.fresh_until - time.time()
 
 
-class SharedLayer(Generic[V]):
-    """One kind of answer (a collection) in the shared store; every failure is logged and swallowed."""
+#: While an operation keeps failing, its warning is repeated at most this often (with a count).
+REPORT_EVERY_SECONDS: Final = 300.0
 
-    def __init__(self, store: Any, collection: str, adapter: TypeAdapter[V]) -> None:
-        self._store = store
+
+class FailureReport:
+    """How the failures of one shared store reach the log: a warning the first time an operation
+    (open, read, write) fails, then at most one every REPORT_EVERY_SECONDS while failures go on,
+    counting the ones in between. One per store, not per collection: a full store fails every
+    collection's writes at once, and reads that still work do not make the next failure news."""
+
+    def __init__(self, location: str, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._location = location
+        self._clock = clock
+        self._reported_at: dict[str, float] = {}
+        self._unreported: dict[str, int] = {}
+
+    def failed(self, operation: str, error: Exception) -> None:
+        """Note one failure of `operation`; log it unless it was reported recently."""
+        now = self._clock()
+        last = self._reported_at.get(operation)
+        if last is not None and now - last < REPORT_EVERY_SECONDS:
+            self._unreported[operation] = self._unreported.get(operation, 0) + 1
+            return
+        self._reported_at[operation] = now
+        log.warning(
+            "shared_cache_error",
+            operation=operation,
+            location=self._location,
+            error=f"{type(error).__name__}: {error}",
+            failures_since_last_report=self._unreported.pop(operation, 0),
+            message="the cache shared by this task's workers is failing; "
+            "this worker answers from its own cache meanwhile",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SharedStore:
+    """An open store the workers share (a py-key-value store) and the report of its failures."""
+
+    kv: Any
+    failures: FailureReport
+
+
+class SharedLayer(Generic[V]):
+    """One kind of answer (a collection) in the shared store; every failure is reported and swallowed."""
+
+    def __init__(self, store: SharedStore, collection: str, adapter: TypeAdapter[V]) -> None:
+        self._kv = store.kv
+        self._failures = store.failures
         self._collection = collection
         self._adapter = adapter
-        self._failing = False
 
     async def get(self, key: str) -> SharedEntry[V] | None:
         """The entry for `key`, fresh or stale, or None."""
         try:
-            raw = await self._store.get(key=key, collection=self._collection)
+            raw = await self._kv.get(key=key, collection=self._collection)
             if raw is None:
                 return None
-            entry = SharedEntry(
+            return SharedEntry(
                 self._adapter.validate_python(raw["value"]), raw["fetched_at"], raw["fresh_until"]
             )
         except Exception as error:
-            self._failed("read", error)
+            self._failures.failed("read", error)
             return None
-        self._failing = False
-        return entry
 
     async def put(self, key: str, value: V, *, fetched_at: float, fresh_for: float, keep_for: float) -> None:
         """Store `value` for `keep_for` seconds, fresh for the first `fresh_for`."""
@@ -82,23 +124,26 @@ class SharedLayer(Generic[V]):
             "fresh_until": fetched_at + fresh_for,
         }
         try:
-            await self._store.put(key=key, value=document, collection=self._collection, ttl=keep_for)
+            await self._kv.put(key=key, value=document, collection=self._collection, ttl=keep_for)
         except Exception as error:
-            self._failed("write", error)
-            return
-        self._failing = False
-
-    def _failed(self, operation: str, error: Exception) -> None:
-        if not self._failing:  # once per run of failures, not once per call
-            log.warning("shared_cache_error", operation=operation, error=f"{type(error).__name__}: {error}")
-        self._failing = True
+            self._failures.failed("write", error)
 
 
-def open_store(directory: str) -> Any:
-    """The py-key-value DiskStore in `directory` (use it as an async context manager)."""
+@asynccontextmanager
+async def open_store(directory: str) -> AsyncIterator[SharedStore | None]:
+    """The py-key-value DiskStore in `directory`, open until the block ends; None (reported) when it
+    cannot be opened, so the worker starts anyway and answers from its own cache."""
     from key_value.aio.stores.disk import DiskStore
 
-    return DiskStore(directory=directory, max_size=MAX_BYTES)
+    failures = FailureReport(directory)
+    try:
+        kv = DiskStore(directory=directory, max_size=MAX_BYTES)  # creates the directory and database
+    except Exception as error:
+        failures.failed("open", error)
+        yield None
+        return
+    async with kv:
+        yield SharedStore(kv, failures)
 
 
 def _base_directory() -> str | None:

@@ -13,6 +13,7 @@ from export_hcl.schema import CACHE_DIR_ENV
 from fakes.nws import FakeNws
 from fakes.open_meteo import FakeOpenMeteo
 from stacks.config import ENV_PREFIX
+from tests.waiting import wait_until
 
 #: Test files that take minutes: scheduled first, each on a worker of its own (xdist --dist loadfile),
 #: so the rest of the suite runs on the other workers beside them.
@@ -60,7 +61,10 @@ def fake_nws_server() -> Iterator[FakeNws]:
 
 @pytest.fixture
 def nws(fake_nws_server: FakeNws) -> Iterator[FakeNws]:
-    """The session's fake NWS, with no injected behaviour and an empty request log."""
+    """The session's fake NWS, with no injected behaviour, an empty request log and nothing in flight."""
+    fake_nws_server.reset()  # releases what an earlier test still held
+    # A request an earlier test started must not count (in_flight, peak_in_flight) in this one.
+    wait_until(lambda: fake_nws_server.in_flight == 0, "an earlier test's NWS requests to end")
     fake_nws_server.reset()
     yield fake_nws_server
     fake_nws_server.reset()

@@ -15,7 +15,9 @@ In tests::
     with FakeNws() as nws:                # starts on 127.0.0.1 with a free port, in a thread
         nws.base_url                      # -> "http://127.0.0.1:PORT"
         nws.fail("/points/", 503, times=2)   # next 2 matching requests answer 503, then normal
-        nws.slow("/alerts/", seconds=5)      # next matching request waits 5 s
+        nws.slow("/alerts/", seconds=5)      # next matching request waits 5 s (less if its client leaves)
+        hold = nws.hold("/alerts/", times=2) # next 2 matching requests wait until hold.release()
+        hold.waiting                         # how many are held right now
         nws.malformed("/gridpoints/")        # next matching request is 200 with broken JSON
         nws.drop("/alerts/", times=3)        # next 3 matching requests lose the connection mid-body
         nws.latency_ms = 150                 # every request waits this long
@@ -31,7 +33,7 @@ serving).
 """
 
 from fakes.nws.api import FakeNws
-from fakes.nws.faults import Fault, RecordedRequest
+from fakes.nws.faults import Fault, Hold, RecordedRequest
 from fakes.nws.fixtures import (
     ALERT_AREAS,
     CELLS_PER_DEGREE,
@@ -93,6 +95,7 @@ __all__ = [
     "FakeNws",
     "Fault",
     "FixtureStation",
+    "Hold",
     "RecordedRequest",
     "grid_for",
     "station",

@@ -23,7 +23,7 @@ from fakes.nws.documents import (
     point_body,
     stations_body,
 )
-from fakes.nws.faults import Fault, Gate, RecordedRequest, Rule
+from fakes.nws.faults import Fault, Gate, Hold, RecordedRequest, Rule
 from fakes.nws.fixtures import (
     ALERT_AREAS,
     MID_ATLANTIC,
@@ -99,6 +99,13 @@ class FakeNws:
         """The next `times` matching requests wait `seconds` before answering normally."""
         self._add(Rule(prefix, times, delay=seconds))
 
+    def hold(self, prefix: str, *, times: int = 1, limit: float = 60.0) -> Hold:
+        """The next `times` matching requests wait until the returned hold is released (`hold.waiting`
+        counts those waiting now); they answer normally afterwards."""
+        hold = Hold(limit)
+        self._add(Rule(prefix, times, hold=hold))
+        return hold
+
     def malformed(
         self, prefix: str, *, body: bytes = b'{"type": "Feature", "properties": ', times: int = 1
     ) -> None:
@@ -131,6 +138,9 @@ class FakeNws:
         """Forget injected behaviour and recorded requests; latency and max-ages back to the defaults."""
         with self._lock:
             self.fault = None
+            for rule in self._rules:
+                if rule.hold is not None:
+                    rule.hold.release()  # nothing stays held into the next test
             self._rules.clear()
             self._requests.clear()
             self.peak_in_flight = self.in_flight

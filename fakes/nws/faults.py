@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,31 @@ class RecordedRequest:
     status: int = 0
 
 
+class Hold:
+    """Matching requests wait here until `release()`: a test decides when the answer goes, instead of
+    hoping a delay is long enough. A request whose client hangs up stops waiting; `limit` seconds
+    after it arrived, a forgotten hold answers anyway, so a test fails instead of hanging."""
+
+    def __init__(self, limit: float = 60.0) -> None:
+        self.limit = limit
+        self.waiting = 0  # requests held right now (changed only on the fake's event loop)
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        """Let every held request (and any later one this hold catches) be answered."""
+        self._released.set()
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.limit
+        self.waiting += 1
+        try:
+            while not self._released.is_set() and loop.time() < deadline:  # noqa: ASYNC110 (released from the test's thread)
+                await asyncio.sleep(0.01)
+        finally:
+            self.waiting -= 1
+
+
 @dataclass
 class Rule:
     prefix: str
@@ -36,6 +63,7 @@ class Rule:
     json_body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # start a response, then drop the connection mid-body
+    hold: Hold | None = None  # wait until the test releases it
 
 
 @dataclass(frozen=True)
@@ -59,6 +87,32 @@ class Fault:
 
 class Drop(Response):
     """Marker: drop the connection instead of answering."""
+
+
+class Gone(Response):
+    """Marker: the client hung up while its request waited; nothing to answer."""
+
+
+#: Recorded status of a request whose client hung up before the answer (nginx's convention).
+CLIENT_GONE = 499
+
+
+async def _unless_client_leaves(receive: Any, wait: Callable[[], Awaitable[None]]) -> bool:
+    """Run `wait` unless the client disconnects first; True when `wait` finished.
+
+    A real server stops working on a request whose client left; so does the fake, or a request a
+    test gave up on would keep counting as in flight (and keep its delay running) into the next test.
+    """
+
+    async def client_left() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass  # the (empty) body of a GET; the next message comes only when the client leaves
+
+    waiting, watching = asyncio.ensure_future(wait()), asyncio.ensure_future(client_left())
+    done, pending = await asyncio.wait({waiting, watching}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return waiting in done
 
 
 class Gate:
@@ -91,7 +145,10 @@ class Gate:
     async def _serve(
         self, scope: Any, receive: Any, send: Any, request: Request, path: str, record: RecordedRequest
     ) -> None:
-        response = await self._decide(request, path, record)
+        response = await self._decide(request, receive, path, record)
+        if isinstance(response, Gone):
+            record.status = CLIENT_GONE
+            return
         if isinstance(response, Drop):
             record.status = 200
             await send(
@@ -120,7 +177,9 @@ class Gate:
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         return Rule("", 1, status=fault.status, delay=fault.delay, drop=fault.drop, headers=headers)
 
-    async def _decide(self, request: Request, path: str, record: RecordedRequest) -> Response | None:
+    async def _decide(
+        self, request: Request, receive: Any, path: str, record: RecordedRequest
+    ) -> Response | None:
         if path.startswith("/__fake__"):
             return None
         if self.fake.latency_ms:
@@ -136,8 +195,10 @@ class Gate:
         rule = self.fake._take_rule(path) or self._standing_fault()
         if rule is None:
             return None
-        if rule.delay:
-            await asyncio.sleep(rule.delay)
+        if rule.delay and not await _unless_client_leaves(receive, lambda: asyncio.sleep(rule.delay)):
+            return Gone()
+        if rule.hold is not None and not await _unless_client_leaves(receive, rule.hold.wait):
+            return Gone()
         if rule.drop:
             return Drop()
         if rule.body is not None:

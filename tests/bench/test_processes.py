@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from bench.processes import ManagedProcess, read_line, wait_until_healthy
+from tests.waiting import wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.timeout(30)
@@ -23,16 +23,6 @@ def gone(pid: int) -> bool:
     except OSError:
         return True
     return stat[stat.rindex(")") + 2] == "Z"
-
-
-def wait_until(condition: object, what: str) -> None:
-    """Poll a condition for up to 10 s; waiting is fine, asserting on durations is not."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def start(tmp_path: Path, code: str, *, pipes: bool = False) -> ManagedProcess:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from stacks.config import DEFAULT_AMI_PARAMETER
 from tests.infra.conftest import Synth
 
 
@@ -14,24 +13,23 @@ def test_cluster_has_container_insights(default_synth: Synth) -> None:
 
 def test_launch_template_boots_the_al2023_arm64_ecs_ami(default_synth: Synth) -> None:
     template = default_synth.resource("aws_launch_template")
-    assert (
-        DEFAULT_AMI_PARAMETER == "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
+    # EC2 resolves the public parameter at each launch: the current ECS-optimized AL2023 arm64 AMI.
+    assert template["image_id"] == (
+        "resolve:ssm:/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id"
     )
-    assert template["image_id"] == f"resolve:ssm:{DEFAULT_AMI_PARAMETER}"
     assert template["instance_type"] == "c6g.xlarge"
 
 
-def test_instances_require_imdsv2_with_hop_limit_one(default_synth: Synth) -> None:
-    metadata = default_synth.resource("aws_launch_template")["metadata_options"]
-    assert metadata["http_tokens"] == "required"
-    assert metadata["http_put_response_hop_limit"] == 1
-
-
-def test_root_volume_is_encrypted_gp3(default_synth: Synth) -> None:
+# IMDSv2 and volume encryption hold in every configuration: tests/infra/test_security.py.
+def test_root_volume_is_gp3_of_the_size_the_ami_needs(default_synth: Synth) -> None:
     (mapping,) = default_synth.resource("aws_launch_template")["block_device_mappings"]
-    assert mapping["ebs"]["encrypted"] == "true"
     assert mapping["ebs"]["volume_type"] == "gp3"
     assert mapping["ebs"]["volume_size"] == 30
+
+
+def test_root_volume_size_follows_the_configuration(tuned_synth: Synth) -> None:
+    (mapping,) = tuned_synth.resource("aws_launch_template")["block_device_mappings"]
+    assert mapping["ebs"]["volume_size"] == 64
 
 
 def test_instances_get_no_public_ip_and_no_inbound_rules(default_synth: Synth) -> None:

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from server.contract import EnvVar
 from server.settings import ServerSettings
-from stacks.config import InfraConfigError, load_infra_config
-from tests.infra.conftest import load_test_config
+from stacks.config import InfraConfig, InfraConfigError, load_infra_config
+from tests.infra.conftest import TUNED, VARIANT, load_test_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,6 +101,69 @@ def test_project_cdktf_json_is_valid() -> None:
         ({"alarm_nws_error_rate_percent": 0}, "alarm_nws_error_rate_percent", "greater than or equal to 1"),
         ({"tracing_collector_image": "amazon/aws-otel-collector"}, "tracing_collector_image", "explicit tag"),
         ({"tracing_sample_percent": 150}, "tracing_sample_percent", "less than or equal to 100"),
+        # Tuning keys: each refused below and above its range, before any synth.
+        ({"alarm_response_time_p95_seconds": 0}, "alarm_response_time_p95_seconds", "greater than 0"),
+        (
+            {"alarm_response_time_p95_seconds": 61},
+            "alarm_response_time_p95_seconds",
+            "less than or equal to 60",
+        ),
+        ({"alarm_5xx_per_minute": 0}, "alarm_5xx_per_minute", "greater than or equal to 1"),
+        ({"alarm_cpu_percent": 5}, "alarm_cpu_percent", "greater than or equal to 10"),
+        ({"alarm_cpu_percent": 101}, "alarm_cpu_percent", "less than or equal to 100"),
+        ({"alarm_memory_percent": 9}, "alarm_memory_percent", "greater than or equal to 10"),
+        ({"alarm_memory_percent": 101}, "alarm_memory_percent", "less than or equal to 100"),
+        ({"alarm_nws_error_rate_percent": 101}, "alarm_nws_error_rate_percent", "less than or equal to 100"),
+        ({"autoscaling_min_task_count": 0}, "autoscaling_min_task_count", "greater than or equal to 1"),
+        ({"autoscaling_max_task_count": 101}, "autoscaling_max_task_count", "less than or equal to 100"),
+        (
+            {"autoscaling_cpu_target_percent": 5},
+            "autoscaling_cpu_target_percent",
+            "greater than or equal to 10",
+        ),
+        (
+            {"autoscaling_cpu_target_percent": 95},
+            "autoscaling_cpu_target_percent",
+            "less than or equal to 90",
+        ),
+        (
+            {"autoscaling_requests_per_target": 5},
+            "autoscaling_requests_per_target",
+            "greater than or equal to 10",
+        ),
+        (
+            {"autoscaling_requests_per_target": 100_001},
+            "autoscaling_requests_per_target",
+            "less than or equal to 100000",
+        ),
+        ({"root_volume_size_gib": 20}, "root_volume_size_gib", "greater than or equal to 30"),
+        ({"root_volume_size_gib": 16385}, "root_volume_size_gib", "less than or equal to 16384"),
+        ({"deregistration_delay_seconds": -1}, "deregistration_delay_seconds", "greater than or equal to 0"),
+        (
+            {"deregistration_delay_seconds": 3601},
+            "deregistration_delay_seconds",
+            "less than or equal to 3600",
+        ),
+        ({"image_retention_count": 0}, "image_retention_count", "greater than or equal to 1"),
+        ({"image_retention_count": 1001}, "image_retention_count", "less than or equal to 1000"),
+        (
+            {"alb_access_logs_retention_days": 0},
+            "alb_access_logs_retention_days",
+            "greater than or equal to 1",
+        ),
+        (
+            {"alb_access_logs_retention_days": 3651},
+            "alb_access_logs_retention_days",
+            "less than or equal to 3650",
+        ),
+        ({"task_cpu": 128}, "task_cpu", "greater than or equal to 256"),
+        ({"task_memory_mib": 256}, "task_memory_mib", "greater than or equal to 512"),
+        # The variant's task (4096 CPU units, 8192 MiB) needs its larger instance type.
+        (
+            {"task_cpu": VARIANT["task_cpu"], "task_memory_mib": VARIANT["task_memory_mib"]},
+            "task_cpu/task_memory_mib (4096 CPU units / 8192 MiB)",
+            "do not fit on a c6g.xlarge",
+        ),
     ],
 )
 def test_invalid_configuration_names_the_key(
@@ -320,3 +383,13 @@ def test_a_test_session_ignores_stack_variables_of_the_shell() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_the_tuned_test_configuration_moves_every_key_it_sets_off_its_default() -> None:
+    # Otherwise a test on the tuned synth could pass on the default value.
+    defaults = InfraConfig.model_fields
+    unchanged = [
+        key for key, value in TUNED.items() if defaults[key].get_default(call_default_factory=True) == value
+    ]
+    assert unchanged == []
+    assert load_test_config(**TUNED).autoscaling_enabled

@@ -213,7 +213,13 @@ def test_invalid_configuration_exits_2_naming_the_key(
     config = tmp_path / "cdktf.json"
     config.write_text(json.dumps({"context": {"name": "Not_Valid"}}))
     assert main(["--config", str(config), str(tmp_path / "out")]) == 2
-    assert "name" in capsys.readouterr().err
+    # The whole message: which key, where it is set, and what it must look like.
+    assert capsys.readouterr().err.splitlines() == [
+        "error: invalid infrastructure configuration:",
+        "  - name (cdktf.json context 'name' or MCP_STACK_NAME): must be 2-20 characters of lower-case "
+        "letters, digits and hyphens, start with a letter and not end with a hyphen (derived ALB/target "
+        "group names are limited to 32)",
+    ]
     assert not (tmp_path / "out").exists()
 
 

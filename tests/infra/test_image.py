@@ -38,6 +38,12 @@ def test_lifecycle_policy_keeps_the_last_ten_images(default_synth: Synth) -> Non
     assert rule["action"] == {"type": "expire"}
 
 
+def test_lifecycle_policy_keeps_the_configured_number_of_images(tuned_synth: Synth) -> None:
+    (rule,) = json.loads(tuned_synth.resource("aws_ecr_lifecycle_policy")["policy"])["rules"]
+    assert rule["selection"]["countNumber"] == 25
+    assert rule["description"] == "Keep the last 25 images"
+
+
 def test_image_tag_is_the_content_hash_of_the_server_sources(default_synth: Synth) -> None:
     tag = image_source_hash(ROOT)
     assert (

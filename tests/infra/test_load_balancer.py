@@ -93,5 +93,9 @@ def test_server_keeps_idle_connections_longer_than_the_load_balancer(
     assert settings.keep_alive_seconds > idle_timeout
 
 
+def test_deregistration_delay_follows_the_configuration(tuned_synth: Synth) -> None:
+    assert tuned_synth.resource("aws_lb_target_group")["deregistration_delay"] == "45"
+
+
 def test_idle_timeout_follows_the_configuration(variant_synth: Synth) -> None:
     assert variant_synth.resource("aws_lb")["idle_timeout"] == 120

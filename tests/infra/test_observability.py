@@ -173,9 +173,34 @@ def test_upstream_error_rate_alarm_reads_the_servers_embedded_metrics_for_both_u
     assert "Open-Meteo" in alarm["alarm_description"]
 
 
-def test_nws_error_rate_threshold_follows_the_configuration(synthesize) -> None:
-    synth = synthesize(alarm_nws_error_rate_percent=5)
-    assert synth.resources("aws_cloudwatch_metric_alarm")["alarms_nws_error_rate"]["threshold"] == 5
+def test_alarm_thresholds_follow_the_configuration(default_synth: Synth, tuned_synth: Synth) -> None:
+    def thresholds(synth: Synth) -> dict[str, float]:
+        alarms = synth.resources("aws_cloudwatch_metric_alarm")
+        return {name: alarms[f"alarms_{name}"]["threshold"] for name in THRESHOLDS}
+
+    assert thresholds(default_synth) == {
+        "response_time": 2.0,  # seconds, p95
+        "errors_5xx": 5,  # per minute
+        "cpu_high": 80,  # percent
+        "memory_high": 80,
+        "nws_error_rate": 20,
+    }
+    assert thresholds(tuned_synth) == {
+        "response_time": 1.5,
+        "errors_5xx": 12,
+        "cpu_high": 70,
+        "memory_high": 85,
+        "nws_error_rate": 5,
+    }
+
+
+#: The alarms whose threshold is a configuration key.
+THRESHOLDS = ("response_time", "errors_5xx", "cpu_high", "memory_high", "nws_error_rate")
+
+
+def test_access_logs_are_kept_for_the_configured_days(tuned_synth: Synth) -> None:
+    (rule,) = tuned_synth.resource("aws_s3_bucket_lifecycle_configuration")["rule"]
+    assert rule["expiration"] == [{"days": 30}]
 
 
 def _widgets(synth: Synth) -> dict[str, dict]:

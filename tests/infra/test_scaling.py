@@ -50,3 +50,12 @@ def test_instances_can_grow_to_hold_the_largest_task_count(full_synth: Synth) ->
 
 def test_no_stickiness_because_the_server_is_stateless(full_synth: Synth) -> None:
     assert "stickiness" not in full_synth.resource("aws_lb_target_group")
+
+
+def test_autoscaling_range_and_targets_follow_the_configuration(tuned_synth: Synth) -> None:
+    target = tuned_synth.resource("aws_appautoscaling_target")
+    assert (target["min_capacity"], target["max_capacity"]) == (2, 3)
+    policies = tuned_synth.resources("aws_appautoscaling_policy")
+    assert policies["autoscaling_cpu"]["target_tracking_scaling_policy_configuration"]["target_value"] == 45
+    requests = policies["autoscaling_requests"]["target_tracking_scaling_policy_configuration"]
+    assert requests["target_value"] == 250

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 import pytest
@@ -42,10 +43,27 @@ def test_tasks_are_reachable_only_from_the_load_balancer(synth: Synth) -> None:
 
 def test_only_the_load_balancer_listens_to_the_internet(synth: Synth) -> None:
     alb_sg = "${aws_security_group.load_balancer_alb_sg.id}"
-    for name, rule in synth.resources("aws_vpc_security_group_ingress_rule").items():
-        if rule.get("cidr_ipv4") == "0.0.0.0/0" or rule.get("cidr_ipv6") == "::/0":
-            assert rule["security_group_id"] == alb_sg, name
-            assert rule["from_port"] in (80, 443), name
+    vpc = ipaddress.ip_network(synth.config.vpc_cidr)
+    # Security groups admit traffic by address only through these rules: none are written inline.
+    assert not [name for name, group in synth.resources("aws_security_group").items() if group.get("ingress")]
+    by_address: dict[str, set[tuple[str, int, str]]] = {"outside the VPC": set(), "inside the VPC": set()}
+    for rule in synth.resources("aws_vpc_security_group_ingress_rule").values():
+        source = rule.get("cidr_ipv4") or rule.get("cidr_ipv6") or rule.get("prefix_list_id")
+        if source is None:
+            continue  # from another security group, not from addresses
+        network = ipaddress.ip_network(source) if not source.startswith("pl-") else None
+        inside = network is not None and network.version == vpc.version and network.subnet_of(vpc)
+        by_address["inside the VPC" if inside else "outside the VPC"].add(
+            (rule["security_group_id"], rule["from_port"], source)
+        )
+
+    # From outside the VPC: the load balancer's listeners, from the configured CIDRs, and nothing else.
+    listeners = (80, 443) if synth.config.https_enabled else (80,)
+    assert by_address["outside the VPC"] == {
+        (alb_sg, port, cidr) for port in listeners for cidr in synth.config.alb_ingress_cidrs
+    }
+    # From inside: at most HTTPS to the VPC endpoints.
+    assert by_address["inside the VPC"] <= {("${aws_security_group.endpoints_sg.id}", 443, str(vpc))}
 
 
 def test_no_iam_policy_allows_wildcard_actions(synth: Synth) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from server.contract import LOG_GROUP_NAME, SHUTDOWN_GRACE_SECONDS, EnvVar
+from server.contract import SHUTDOWN_GRACE_SECONDS, EnvVar
 from tests.infra.conftest import Synth
 
 
@@ -25,10 +25,10 @@ def statements(synth: Synth, document: str) -> list[dict[str, Any]]:
     return synth.data("aws_iam_policy_document", document)["statement"]
 
 
-def test_log_group_is_the_contract_name_with_retention(default_synth: Synth) -> None:
+def test_log_group_keeps_the_seeds_name_with_retention(default_synth: Synth) -> None:
     group = default_synth.resource("aws_cloudwatch_log_group")
-    assert LOG_GROUP_NAME == "/aws/ecs/McpServerAmazonECSStack"
-    assert group["name"] == LOG_GROUP_NAME
+    # The seed's name: an upgrade keeps the group (and the queries and alarms that name it).
+    assert group["name"] == "/aws/ecs/McpServerAmazonECSStack"
     assert group["retention_in_days"] == 30
 
 
@@ -83,6 +83,12 @@ def test_task_definition_is_awsvpc_ec2_arm64_with_configured_size(default_synth:
     assert (task["cpu"], task["memory"]) == ("2048", "4096")
 
 
+def test_the_variants_task_size_reaches_the_task_definition_and_its_workers(variant_synth: Synth) -> None:
+    task = variant_synth.resource("aws_ecs_task_definition")
+    assert (task["cpu"], task["memory"]) == ("4096", "8192")
+    assert environment(variant_synth)[EnvVar.WORKERS] == "4"  # one uvicorn worker per vCPU
+
+
 def test_container_serves_port_8000_logs_to_cloudwatch_and_runs_as_non_root(default_synth: Synth) -> None:
     spec = container(default_synth)
     assert spec["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
@@ -112,7 +118,6 @@ def test_operator_contact_reaches_the_nws_user_agent(variant_synth: Synth) -> No
     env = environment(variant_synth)
     assert env[EnvVar.NWS_USER_AGENT].startswith("mcp-weather-server/")
     assert env[EnvVar.NWS_USER_AGENT].endswith("(ops@example.com)")
-    assert env[EnvVar.WORKERS] == "4"
     assert env[EnvVar.LOG_LEVEL] == "DEBUG"
 
 

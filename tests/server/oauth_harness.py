@@ -56,7 +56,11 @@ class MotoDynamo:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a loaded machine: seen taking over 10 s to exit
+                self.process.kill()
+                self.process.wait(timeout=30)
 
 
 @contextmanager

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import httpx
 import pytest
 
 from fakes.nws import LONDON, TOPEKA, FakeNws
+from server.tools.conditions import MAX_OBSERVATION_AGE_SECONDS
 from tests.server.conftest import REPO_ROOT, free_port
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -69,7 +73,10 @@ def test_forecast_carries_cache_control_and_explicit_nulls(nws: FakeNws) -> None
 
     assert "max-age=900" in response.headers["cache-control"]
     periods = response.json()["properties"]["periods"]
-    assert len(periods) == 14
+    # What NWS publishes: seven days of 12-hour periods, night and day in turn, starting tonight.
+    assert [period["isDaytime"] for period in periods] == [False, True] * 7
+    starts = [datetime.fromisoformat(period["startTime"]) for period in periods]
+    assert {later - earlier for earlier, later in pairwise(starts)} == {timedelta(hours=12)}
     assert periods[0]["temperatureTrend"] is None
     assert periods[2]["probabilityOfPrecipitation"] == {"unitCode": "wmoUnit:percent", "value": None}
 
@@ -142,8 +149,11 @@ def test_observations_can_be_stale_all_null_or_missing(nws: FakeNws) -> None:
     nulls = get(nws, "/stations/KNUL/observations/latest").json()["properties"]
     missing = get(nws, "/stations/KGON/observations/latest")
 
-    age = datetime.now(UTC) - datetime.fromisoformat(stale["timestamp"])
-    assert timedelta(hours=5) <= age < timedelta(hours=5, minutes=2)
+    fresh = get(nws, "/stations/KCNK/observations/latest").json()["properties"]
+    # One older than the server accepts (it then tries the next station), one well within it.
+    limit = timedelta(seconds=MAX_OBSERVATION_AGE_SECONDS)
+    assert datetime.now(UTC) - datetime.fromisoformat(stale["timestamp"]) > limit
+    assert datetime.now(UTC) - datetime.fromisoformat(fresh["timestamp"]) < limit
     weather = ("temperature", "dewpoint", "windSpeed", "windDirection", "barometricPressure", "visibility")
     assert [nulls[name]["value"] for name in weather] == [None] * len(weather)
     assert missing.status_code == 404
@@ -153,16 +163,21 @@ def test_observations_can_be_stale_all_null_or_missing(nws: FakeNws) -> None:
 def test_hourly_forecast_publishes_156_hours(nws: FakeNws) -> None:
     periods = get(nws, "/gridpoints/TOP/32,81/forecast/hourly").json()["properties"]["periods"]
 
-    assert len(periods) == 156
+    assert len(periods) == 156  # 6.5 days of hours: what NWS publishes
     assert periods[0]["probabilityOfPrecipitation"]["unitCode"] == "wmoUnit:percent"
     assert periods[0]["name"] == ""  # hourly periods are not named
 
 
 def test_point_alerts_answer_400_outside_coverage(nws: FakeNws) -> None:
     inside = get(nws, f"/alerts/active?point={TOPEKA[0]},{TOPEKA[1]}")
+    kansas = get(nws, "/alerts/active/area/KS")
     outside = get(nws, f"/alerts/active?point={LONDON[0]},{LONDON[1]}")
 
-    assert len(inside.json()["features"]) == 2
+    # Topeka is in Kansas: the point's alerts are the Kansas alerts (there are some to compare).
+    assert [feature["id"] for feature in inside.json()["features"]] == [
+        feature["id"] for feature in kansas.json()["features"]
+    ]
+    assert inside.json()["features"]
     assert outside.status_code == 400
     assert outside.json()["parameterErrors"][0]["parameter"] == "point"
 
@@ -188,3 +203,29 @@ def test_a_standing_fault_hits_every_nth_request_until_cleared(nws: FakeNws) -> 
     assert statuses[1].headers["retry-after"] == "3"
     assert after.status_code == 200
     assert httpx.post(nws.base_url + "/__fake__/fault", json={"every": 0}).status_code == 400
+
+
+def test_a_held_request_is_answered_when_the_test_releases_it(nws: FakeNws) -> None:
+    hold = nws.hold("/alerts/")
+    answer: dict[str, httpx.Response] = {}
+    caller = threading.Thread(target=lambda: answer.update(response=get(nws, "/alerts/active/area/KS")))
+    caller.start()
+    try:
+        wait_until(lambda: hold.waiting == 1, "the request to be held")
+        assert "response" not in answer  # held: no answer yet, however long that takes
+    finally:
+        hold.release()
+        caller.join(timeout=20)
+
+    assert answer["response"].status_code == 200
+    assert hold.waiting == 0
+
+
+def test_a_request_whose_client_leaves_stops_waiting_and_counting_as_in_flight(nws: FakeNws) -> None:
+    nws.slow("/alerts/", 600)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(nws.base_url + "/alerts/active/area/KS", headers=UA, timeout=0.5)
+
+    # Not 600 s later: the fake noticed the client hang up, as a real server would.
+    wait_until(lambda: nws.in_flight == 0, "the abandoned request to end")
+    assert [request.status for request in nws.requests] == [499]

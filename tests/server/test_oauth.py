@@ -45,6 +45,7 @@ from tests.server.conftest import (
 )
 from tests.server.oauth_client import REDIRECT_URI, MemoryTokens, SignIn, first_tool_call, oauth_session
 from tests.server.oauth_harness import AWS_ENV, REGION, TABLE, dynamodb_on_moto
+from tests.server.server_logs import log_events, until_every_worker_served, worker_pids
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(300)]
 
@@ -144,11 +145,20 @@ async def test_the_token_works_on_every_worker_and_the_log_names_the_person(
     _result, _figures, storage = await first_tool_call(oauth_server.mcp_url, name="get_alerts", state="TX")
     assert storage.tokens is not None
     token = storage.tokens.access_token
-    # Stateless requests spread over both workers; each must accept the token.
-    assert all(post_mcp(oauth_server, token).status_code == 200 for _ in range(8))
+    since = len(oauth_server.logs())
+
+    def call_with_token(_index: int) -> None:
+        # A new connection per call, so the kernel spreads them over both workers; each must accept it.
+        body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}})
+        headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}", "Connection": "close"}
+        response = httpx.post(oauth_server.mcp_url, json=body, headers=headers, timeout=30)
+        assert response.status_code == 200, f"{response.status_code}: {response.text}"
+
+    until_every_worker_served(oauth_server, call_with_token)
+    calls = log_events(oauth_server, "tool_call", since=since)
+    assert {call["pid"] for call in calls} == worker_pids(oauth_server)  # both workers took calls
+    assert {call.get("subject") for call in calls} == {TEST_PERSON["sub"]}  # each knew the person
     logs = oauth_server.logs()
-    calls = [json.loads(line) for line in logs.splitlines() if '"tool_call"' in line]
-    assert any(call.get("subject") == TEST_PERSON["sub"] for call in calls)
     assert token not in logs
     assert SIGNING_KEY not in logs
     assert STORAGE_KEY not in logs

@@ -4,8 +4,7 @@ it has the answer) and overload shedding (a fast, retryable refusal instead of a
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -23,14 +22,9 @@ from tests.server.conftest import (
     sdk_session,
     start_server,
 )
+from tests.waiting import until, wait_until
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait until the fake NWS (another thread) shows the condition."""
-    while not condition():  # noqa: ASYNC110 (the state lives in another thread: nothing to await)
-        await anyio.sleep(0.01)
 
 
 STATES = ("AL", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "ID", "IL", "IN")
@@ -38,12 +32,14 @@ STATES = ("AL", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "ID", "IL", "IN"
 
 @pytest.mark.anyio
 async def test_upstream_requests_in_flight_never_exceed_the_cap(nws: FakeNws) -> None:
-    nws.latency_ms = 100
+    held = nws.hold("/alerts/", times=len(STATES))  # answers wait until all 12 callers are queued
     clock = FakeClock()
-    env = {EnvVar.NWS_MAX_CONCURRENT_REQUESTS: "3"}
+    env = {EnvVar.NWS_MAX_CONCURRENT_REQUESTS: "3", EnvVar.NWS_RETRY_BUDGET_SECONDS: "9"}
     async with nws_client(nws, clock, **env) as client, anyio.create_task_group() as group:
         for state in STATES:
             group.start_soon(client.alerts, state)
+        await until(lambda: held.waiting >= 3, "the first 3 requests to reach NWS")
+        held.release()  # the rest follow in turn; without the cap all 12 would be in flight at once
 
     assert nws.count("/alerts/") == len(STATES)  # everyone was answered, in turn
     assert nws.peak_in_flight == 3
@@ -56,16 +52,17 @@ async def test_a_caller_waiting_for_a_full_cap_gets_the_cached_entry_instead(nws
     async with nws_client(nws, clock, **env) as client:
         await client.alerts("KS")
         clock.advance(31)  # KS is past its freshness (30 s), within the stale window
-        nws.slow("/alerts/active/area/TX", 3.0)
+        tx = nws.hold("/alerts/active/area/TX")
         async with anyio.create_task_group() as group:
-            group.start_soon(client.alerts, "TX")  # holds the only upstream slot for 3 s
-            await until(lambda: nws.count("/alerts/active/area/TX") > 0)
+            group.start_soon(client.alerts, "TX")  # holds the only upstream slot until released
+            await until(lambda: tx.waiting == 1, "TX to take the only upstream slot")
             lookup = await client.alerts("KS")
-            before_tx_finished = nws.in_flight
+            tx_still_waiting = tx.waiting
+            tx.release()
             group.cancel_scope.cancel()
 
     assert lookup.status == "stale"
-    assert before_tx_finished == 1  # KS was answered while TX still held the slot
+    assert tx_still_waiting == 1  # KS was answered while TX still held the slot
     assert nws.count("/alerts/active/area/KS") == 1
 
 
@@ -85,18 +82,19 @@ def busy_server(
 async def test_tool_calls_beyond_the_bound_are_refused_at_once_with_a_retryable_error(
     nws: FakeNws, busy_server: ServerProcess
 ) -> None:
-    nws.slow("/alerts/active/area/", 1.5, times=2)
+    held = nws.hold("/alerts/active/area/", times=2)
     url = busy_server.mcp_url
     async with sdk_session(url) as first, sdk_session(url) as second, sdk_session(url) as third:
         async with anyio.create_task_group() as group:
             group.start_soon(first.call_tool, "get_alerts", {"state": "KS"})
             group.start_soon(second.call_tool, "get_alerts", {"state": "TX"})
-            await until(lambda: nws.in_flight == 2)  # both calls are now waiting for NWS
+            await until(lambda: held.waiting == 2, "both calls to be waiting for NWS")
             refused = await third.call_tool("get_alerts", {"state": "GM"})
-            busy_while = nws.in_flight
+            busy_while = held.waiting
+            held.release()
         after = await third.call_tool("get_alerts", {"state": "GM"})
 
-    assert busy_while == 2  # the refusal did not wait for the slow calls
+    assert busy_while == 2  # the refusal did not wait for the calls in progress
     assert refused.is_error
     assert refused.content[0].text == (
         "This weather server is busy (more than 2 requests in progress)."
@@ -120,19 +118,21 @@ def _partial_request(port: int) -> socket.socket:
 def test_http_requests_beyond_twice_the_bound_get_503_with_retry_after(busy_server: ServerProcess) -> None:
     port = int(busy_server.base_url.rsplit(":", 1)[1])
     stuck = [_partial_request(port) for _ in range(4)]
-    try:
-        deadline = time.monotonic() + 20
-        response = httpx.post(
-            busy_server.mcp_url, headers=MCP_HEADERS, json=jsonrpc("tools/list"), timeout=10
+    answers: list[httpx.Response] = []
+
+    def refused() -> bool:  # once the server has read the 4 stuck requests' heads, it sheds
+        answers.append(
+            httpx.post(busy_server.mcp_url, headers=MCP_HEADERS, json=jsonrpc("tools/list"), timeout=10)
         )
-        while response.status_code != 503 and time.monotonic() < deadline:  # until the 4 are read
-            response = httpx.post(
-                busy_server.mcp_url, headers=MCP_HEADERS, json=jsonrpc("tools/list"), timeout=10
-            )
+        return answers[-1].status_code == 503
+
+    try:
+        wait_until(refused, "a request beyond twice the bound to get 503")
     finally:
         for sock in stuck:
             sock.close()
 
+    response = answers[-1]
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert response.json()["error"] == "overloaded"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from structlog.testing import capture_logs
 
 from fakes.nws import TOPEKA, FakeNws
 from server.contract import EnvVar
 from tests.server.conftest import call, connect, free_port, text_of
+from tests.server.dead_upstreams import silent_upstream, unaccepting_upstream
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -95,16 +97,25 @@ async def test_retry_after_beyond_the_budget_fails_fast_instead_of_hammering(nws
     )
 
 
-async def test_a_hanging_nws_costs_at_most_the_retry_budget(nws: FakeNws) -> None:
-    nws.slow("/alerts/", 10, times=100)
-    env = {EnvVar.NWS_RETRY_BUDGET_SECONDS: "1.5", EnvVar.NWS_READ_TIMEOUT_SECONDS: "5"}
-    started = time.perf_counter()
+@pytest.mark.timeout(20)  # were the 60 s read timeout what ends the call, the test would fail here
+async def test_a_hanging_nws_is_cut_off_at_the_retry_budget_not_at_the_read_timeout(nws: FakeNws) -> None:
+    with silent_upstream() as upstream:
+        env = {
+            EnvVar.NWS_API_BASE_URL: upstream.base_url,
+            EnvVar.NWS_RETRY_BUDGET_SECONDS: "1.5",
+            EnvVar.NWS_READ_TIMEOUT_SECONDS: "60",
+            EnvVar.NWS_RETRY_ATTEMPTS: "3",
+        }
+        started = time.perf_counter()
+        async with connect(nws, **env) as client:
+            result = await call(client, "get_alerts", state="KS")
+        waited = time.perf_counter() - started
+        requests = upstream.requests()
 
-    async with connect(nws, **env) as client:
-        result = await call(client, "get_alerts", state="KS")
-
-    assert time.perf_counter() - started >= 1.4  # it did wait for the budget...
-    assert nws.count("/alerts/") == 1  # ...and cut the one hanging attempt there, no retry after it
+    assert waited >= 1.4  # it did wait for the budget...
+    assert len(requests) == 1  # ...cut the one hanging attempt there, with no retry after it...
+    # ...and the budget's deadline is what ended the call: neither the read timeout ("timed out",
+    # after 60 s) nor a retry limit.
     assert text_of(result) == (
         "The National Weather Service API did not answer within 1.5 seconds. Try again in a few minutes."
     )
@@ -167,6 +178,42 @@ async def test_unreachable_nws_is_a_clear_error(nws: FakeNws) -> None:
         text_of(result)
         == "Could not connect to the National Weather Service API. Try again in a few minutes."
     )
+
+
+#: A few tenths of a second of patience, two attempts, and a budget that is not what ends them.
+TIMEOUT_ENV = {EnvVar.NWS_RETRY_ATTEMPTS: "2", EnvVar.NWS_RETRY_BUDGET_SECONDS: "9"}
+TIMED_OUT = "The National Weather Service API timed out. Try again in a few minutes."
+
+
+async def test_an_nws_that_takes_the_connection_and_never_answers_times_out_reading(nws: FakeNws) -> None:
+    with silent_upstream() as upstream, capture_logs() as logs:
+        env = {EnvVar.NWS_API_BASE_URL: upstream.base_url, EnvVar.NWS_READ_TIMEOUT_SECONDS: "0.3"}
+        async with connect(nws, **env, **TIMEOUT_ENV) as client:
+            result = await call(client, "get_alerts", state="KS")
+        requests = upstream.requests()
+
+    assert result.is_error
+    assert text_of(result) == TIMED_OUT
+    # Both attempts got through and sent their request, then waited in vain for an answer.
+    assert [request.split(b"\r\n", 1)[0] for request in requests] == [
+        b"GET /alerts/active/area/KS HTTP/1.1"
+    ] * 2
+    (line,) = [line for line in logs if line["event"] == "tool_call"]
+    assert (line["upstream_status"], line["upstream_requests"]) == ("timeout", 2)
+
+
+async def test_an_nws_that_never_takes_the_connection_times_out_connecting(nws: FakeNws) -> None:
+    with unaccepting_upstream() as upstream, capture_logs() as logs:
+        env = {EnvVar.NWS_API_BASE_URL: upstream.base_url, EnvVar.NWS_CONNECT_TIMEOUT_SECONDS: "0.3"}
+        async with connect(nws, **env, **TIMEOUT_ENV) as client:
+            result = await call(client, "get_alerts", state="KS")
+        requests = upstream.requests()
+
+    assert result.is_error
+    assert text_of(result) == TIMED_OUT
+    assert requests == []  # neither attempt got as far as sending its request
+    (line,) = [line for line in logs if line["event"] == "tool_call"]
+    assert (line["upstream_status"], line["upstream_requests"]) == ("timeout", 2)
 
 
 async def test_requests_identify_the_service_and_ask_for_geojson(nws: FakeNws) -> None:

@@ -17,16 +17,19 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from fakes.nws import FakeNws
+from fakes.nws import KS_ALERTS, FakeNws
 from server.contract import MCP_PATH, EnvVar
 from tests.server.conftest import MCP_HEADERS, ServerProcess, jsonrpc, start_server
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(60)
+#: uvicorn's line when its graceful shutdown starts waiting for the connections still open.
+WAITING_FOR_CONNECTIONS = '"event": "Waiting for connections to close. (CTRL+C to force quit)"'
 
 
 def test_sigterm_lets_an_in_flight_call_finish_then_exits_cleanly(tmp_path: Path, nws: FakeNws) -> None:
     server = start_server(tmp_path, nws.base_url)
-    nws.slow("/alerts/", 2.0)
+    held = nws.hold("/alerts/")  # NWS answers only once the signal has been handled
     outcome: dict[str, httpx.Response] = {}
     body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}})
 
@@ -35,25 +38,32 @@ def test_sigterm_lets_an_in_flight_call_finish_then_exits_cleanly(tmp_path: Path
 
     caller = threading.Thread(target=call)
     caller.start()
-    deadline = time.monotonic() + 10
-    while nws.count("/alerts/") == 0 and time.monotonic() < deadline:  # the call is now in flight
-        time.sleep(0.02)
-    server.process.send_signal(signal.SIGTERM)
-    sent_at = time.monotonic()
+    try:
+        wait_until(lambda: held.waiting == 1, "the call to be waiting for NWS")
+        server.process.send_signal(signal.SIGTERM)
+        # Past the drain, the listener closed: uvicorn now waits for the open call (its graceful shutdown).
+        wait_until(
+            lambda: WAITING_FOR_CONNECTIONS in server.logs(), "the server to wait for the call in flight"
+        )
+    finally:
+        held.release()  # the call in flight since before the signal can now finish
 
     caller.join(timeout=30)
     exit_code = server.process.wait(timeout=30)
-    stopped_after = time.monotonic() - sent_at
 
+    assert not caller.is_alive()
     response = outcome["response"]
     assert response.status_code == 200
-    assert response.json()["result"]["structuredContent"]["total"] == 2
+    assert response.json()["result"]["structuredContent"]["total"] == KS_ALERTS
     # uvicorn re-raises the SIGTERM it handled once shutdown is complete, so the exit status says
     # "terminated by SIGTERM" (143 in a shell, what ECS expects from a stopped task), not a crash.
     assert exit_code in (0, -signal.SIGTERM)
-    assert stopped_after < 10
-    assert '"event": "Application shutdown complete."' in server.logs()  # lifespan closed the NWS pool
-    assert "Traceback" not in server.logs()
+    logs = server.logs()
+    assert (
+        "timeout graceful shutdown exceeded" not in logs
+    )  # it stopped when the call was done, not at the cap
+    assert '"event": "Application shutdown complete."' in logs  # lifespan closed the NWS pool
+    assert "Traceback" not in logs
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.base_url + "/health", timeout=2)
 
@@ -91,7 +101,7 @@ def test_a_request_still_running_at_the_20_s_cap_gets_a_500_and_the_server_exits
     tmp_path: Path, nws: FakeNws
 ) -> None:
     server = start_server(tmp_path, nws.base_url)
-    nws.slow("/alerts/", 2.0)
+    held = nws.hold("/alerts/")
     outcome: dict[str, httpx.Response] = {}
     body = jsonrpc("tools/call", {"name": "get_alerts", "arguments": {"state": "KS"}})
     caller = threading.Thread(
@@ -100,26 +110,30 @@ def test_a_request_still_running_at_the_20_s_cap_gets_a_500_and_the_server_exits
         )
     )
     caller.start()
-    deadline = time.monotonic() + 10
-    while nws.count("/alerts/") == 0 and time.monotonic() < deadline:  # the tool call is in flight
-        time.sleep(0.02)
+    wait_until(lambda: held.waiting == 1, "the tool call to be waiting for NWS")
     stuck = stuck_request(server)
 
     try:
         server.process.send_signal(signal.SIGTERM)
         sent_at = time.monotonic()
+        wait_until(
+            lambda: WAITING_FOR_CONNECTIONS in server.logs(), "the server to wait for the calls in flight"
+        )
+        held.release()  # the tool call can finish during the shutdown; the stuck request cannot
         answer = read_until_closed(stuck)
         cut_after = time.monotonic() - sent_at
         exit_code = server.process.wait(timeout=20)  # no SIGKILL from the test: the server stops itself
         caller.join(timeout=20)
     finally:
+        held.release()
         stuck.close()
         if server.process.poll() is None:
             server.process.kill()
 
+    assert not caller.is_alive()
     # The call that could finish did, with its answer...
     assert outcome["response"].status_code == 200
-    assert outcome["response"].json()["result"]["structuredContent"]["total"] == 2
+    assert outcome["response"].json()["result"]["structuredContent"]["total"] == KS_ALERTS
     # ...the one that could not was given the whole cap, then answered 500 and closed, not left hanging.
     assert cut_after >= 19.5
     assert answer.startswith(b"HTTP/1.1 500 Internal Server Error\r\n")
@@ -159,7 +173,11 @@ def _read_answer(sock: socket.socket) -> str:
 def test_sigterm_right_after_40_calls_were_sent_answers_every_one(
     tmp_path: Path, nws: FakeNws, workers: str
 ) -> None:
-    server = start_server(tmp_path, nws.base_url, **{EnvVar.WORKERS: workers})
+    # What was sent before the signal is read during the drain: the 1 s default read all 40 on a quiet
+    # machine but only 38 on one at load 13 (the last two were still in the accept queue when the
+    # listener closed). 3 s keeps the claim about requests sent before the signal, not about speed.
+    env = {EnvVar.WORKERS: workers, EnvVar.MCP_SHUTDOWN_DRAIN_SECONDS: "3"}
+    server = start_server(tmp_path, nws.base_url, **env)
     port = int(server.base_url.rsplit(":", 1)[1])
     states = ["KS", "TX", "GM", "NY", "OH", "CA", "FL", "WA"]
     # A server that has answered before (a fresh process's first call also pays one-time set-up).
@@ -184,10 +202,12 @@ def test_while_draining_health_says_so_and_answers_close_their_connection(
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             assert client.get("/health").status_code == 200
             server.process.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 4
-            health = client.get("/health")
-            while health.status_code == 200 and time.monotonic() < deadline:
-                health = client.get("/health")
+            answers: list[httpx.Response] = []
+            wait_until(
+                lambda: answers.append(client.get("/health")) or answers[-1].status_code == 503,
+                "health to say the server is draining",
+            )
+            health = answers[-1]
             call = client.post(
                 "/mcp",
                 headers=MCP_HEADERS,
@@ -200,6 +220,6 @@ def test_while_draining_health_says_so_and_answers_close_their_connection(
     assert health.json() == {"status": "draining"}
     assert call.status_code == 200  # work that still reaches a draining server is done
     assert call.headers["connection"] == "close"
-    assert call.json()["result"]["structuredContent"]["total"] == 2
+    assert call.json()["result"]["structuredContent"]["total"] == KS_ALERTS
     assert exit_code in (0, -signal.SIGTERM)
     assert '"event": "shutdown_draining"' in server.logs()
