@@ -180,16 +180,17 @@ async def test_an_answer_one_worker_fetched_is_a_hit_for_another_and_its_stale_c
     clock = FakeClock()
     key, collection = "37.57,126.98", "open_meteo_forecasts"
     async with open_store(str(tmp_path)) as store:  # what the workers of one task share
+        assert store is not None
         async with open_open_meteo_client(settings, clock=clock, shared_store=store) as first:
             fetched = await first.forecast(*SEOUL)
         async with open_open_meteo_client(settings, clock=clock, shared_store=store) as second:
             shared = await second.forecast(*SEOUL)
         assert open_meteo.count("/v1/forecast") == 1
         # An hour later (wall clock, which the workers share): past its freshness, still kept.
-        document = await store.get(key=key, collection=collection)
+        document = await store.kv.get(key=key, collection=collection)
         assert document is not None
         document.update(fetched_at=fetched.fetched_at - 3600, fresh_until=fetched.fetched_at - 60)
-        await store.put(key=key, collection=collection, value=document, ttl=600)
+        await store.kv.put(key=key, collection=collection, value=document, ttl=600)
         open_meteo.fail("/v1/", 503, times=100)
         async with open_open_meteo_client(settings, clock=clock, shared_store=store) as third:
             stale = await third.forecast(*SEOUL)
