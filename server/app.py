@@ -25,6 +25,7 @@ from server.http_edge import EdgeRoutes, OriginGuard
 from server.logs import configure_logging
 from server.nws import open_nws_client
 from server.settings import ServerSettings
+from server.shared_cache import open_shared_layers
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
 from server.tool_call_log import ToolCallLogger
 from server.tools import NWS_CLIENT_KEY, ArgumentErrors, register_tools
@@ -45,7 +46,11 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
 
     @asynccontextmanager
     async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Any]]:
-        async with open_nws_client(settings, clock=clock) as client:
+        # One shared store (and connection pool) per worker, for every upstream client's caches.
+        async with (
+            open_shared_layers(settings) as shared_layers,
+            open_nws_client(settings, clock=clock, shared_layers=shared_layers) as client,
+        ):
             yield {NWS_CLIENT_KEY: client}
 
     mcp = FastMCP(
@@ -84,13 +89,12 @@ def worker_app(
 ) -> ASGIApp:
     """One worker process's ASGI app for the FastMCP server `build_server` makes, set up as deployed.
 
-    Logging (the bearer token redacted), tracing, the server built with the settings, wrapped by
+    Logging (every secret setting redacted), tracing, the server built with the settings, wrapped by
     `http_transport`, and the heap settled. `create_app` calls it with the weather server; an app
     factory given to `server.serving.serve` calls it with its own server (bench/floor.py does).
     """
     settings = settings or ServerSettings()
-    token = settings.auth_token.get_secret_value() if settings.auth_token else None
-    configure_logging(settings.log_level, secret=token)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     configure_tracing(settings.otlp_endpoint)
     app = http_transport(build_server(settings), settings)
     settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)

@@ -22,6 +22,8 @@ class CallRecord:
     upstream_statuses: list[int | str] = field(default_factory=list)
     #: Milliseconds spent waiting on upstream attempts, summed.
     upstream_ms: float = 0.0
+    #: The shared cache failed or was skipped (marked unavailable) during this call.
+    shared_cache_unavailable: bool = False
 
     def summary(self) -> str | None:
         """One word for the whole call: stale beats miss beats hit."""
@@ -65,3 +67,10 @@ def record_upstream(status: int | str, elapsed_ms: float = 0.0) -> None:
     if record is not None:
         record.upstream_statuses.append(status)
         record.upstream_ms += elapsed_ms
+
+
+def record_shared_cache_unavailable() -> None:
+    """Note on the current tool call, if any, that it went without the shared cache."""
+    record = _current_call.get()
+    if record is not None:
+        record.shared_cache_unavailable = True

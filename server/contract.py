@@ -97,6 +97,13 @@ class EnvVar:
     LB_IDLE_TIMEOUT_SECONDS: Final = "MCP_LB_IDLE_TIMEOUT_SECONDS"
     # Traces: set (the stack sets it with tracing_enabled) to export spans over OTLP/HTTP.
     OTEL_EXPORTER_OTLP_ENDPOINT: Final = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    # The cache shared by every task of the fleet (server/fleet_cache.py); the stack sets the URL
+    # and the IAM user with shared_cache_enabled. Credentials never go into the URL.
+    SHARED_CACHE_URL: Final = "MCP_SHARED_CACHE_URL"
+    SHARED_CACHE_USERNAME: Final = "MCP_SHARED_CACHE_USERNAME"
+    SHARED_CACHE_PASSWORD: Final = "MCP_SHARED_CACHE_PASSWORD"  # noqa: S105 (a variable name)
+    SHARED_CACHE_IAM_CACHE_NAME: Final = "MCP_SHARED_CACHE_IAM_CACHE_NAME"
+    SHARED_CACHE_TIMEOUT_SECONDS: Final = "MCP_SHARED_CACHE_TIMEOUT_SECONDS"
 
 
 class ContainerHealthCheck:
@@ -155,3 +162,14 @@ def keep_alive_seconds(lb_idle_timeout_seconds: int) -> int:
     target just closed and answers 502.
     """
     return lb_idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS
+
+
+#: Every key the server writes to the fleet cache starts with this; the stack's ElastiCache user
+#: may touch these keys only (SHARED_CACHE_ACCESS_STRING).
+SHARED_CACHE_KEY_PREFIX: Final = "mcp-weather:"
+#: The ElastiCache (Valkey) access string of the server's user: on, its own keys, and the commands
+#: the server sends (GET, SET with EX/NX/PX, DEL, PING) and nothing else. AUTH and HELLO need no
+#: permission. Tests run the server against a redis-server user with exactly this string.
+SHARED_CACHE_ACCESS_STRING: Final = f"on ~{SHARED_CACHE_KEY_PREFIX}* -@all +get +set +del +ping"
+#: Port of the fleet cache (Valkey's default).
+SHARED_CACHE_PORT: Final = 6379

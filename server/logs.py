@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Sequence
 from typing import Any, Final, TextIO
 
 import structlog
@@ -35,7 +36,8 @@ EDGE_LOGGER: Final = "server.middleware"
 SHEDDING_LOGGER: Final = "server.shedding"
 #: The drain after SIGTERM (`server.draining`).
 DRAINING_LOGGER: Final = "server.draining"
-#: Errors of the cache shared between workers (`server.shared_cache`).
+#: Errors of the cache shared between workers, or between the tasks of the fleet
+#: (`server.shared_cache`, `server.fleet_cache`).
 SHARED_CACHE_LOGGER: Final = "server.shared_cache"
 
 _THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "fastmcp", "mcp")
@@ -53,15 +55,16 @@ def _not_stateless_session_end(record: logging.LogRecord) -> bool:
 
 
 class _Redact:
-    """Replace a secret (the bearer token) wherever it would appear in a log line, nested fields too."""
+    """Replace secrets (the bearer token, the cache password, ...) wherever they would appear in a
+    log line, nested fields too."""
 
-    def __init__(self, secret: str | None) -> None:
-        self._secret = secret
+    def __init__(self, secrets: Sequence[str]) -> None:
+        self._secrets = tuple(secret for secret in secrets if secret)
 
     def __call__(self, _logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
-        if self._secret:
+        for secret in self._secrets:
             for key, value in event.items():
-                event[key] = self._clean(value, self._secret)
+                event[key] = self._clean(value, secret)
         return event
 
     @classmethod
@@ -99,8 +102,9 @@ class _NamedWriteLoggerFactory:
         return logger
 
 
-def configure_logging(level: str, *, secret: str | None = None) -> None:
-    """Route all logging to stdout as JSON lines at `level`. Safe to call more than once."""
+def configure_logging(level: str, *, secret: str | None = None, secrets: Sequence[str] = ()) -> None:
+    """Route all logging to stdout as JSON lines at `level`, with `secret` and every one of `secrets`
+    redacted. Safe to call more than once."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -109,7 +113,7 @@ def configure_logging(level: str, *, secret: str | None = None) -> None:
     ]
     rendering: list[Any] = [
         structlog.processors.format_exc_info,
-        _Redact(secret),
+        _Redact((secret or "", *secrets)),
         structlog.processors.JSONRenderer(),
     ]
     structlog.configure(

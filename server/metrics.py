@@ -7,7 +7,9 @@ call, no extra permission. The tool call line gets these members next to its usu
 - for the whole service (no dimension): ``CacheHits``, ``CacheMisses``, ``CacheStale`` (0 or 1 per
   call, from the call's cache summary), ``NwsRequests`` and ``NwsErrors`` (upstream attempts, and
   those that failed with 429, 5xx, a timeout or no connection), and ``NwsLatency`` (ms spent waiting
-  on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero).
+  on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero);
+  ``SharedCacheUnavailable`` (0 or 1: the call went without the shared cache because it failed or
+  is paused after a failure; see server/shared_cache.py).
 
 Dependency-free on purpose: the stacks import the names below for the dashboard and alarms.
 """
@@ -31,6 +33,7 @@ CACHE_STALE: Final = "CacheStale"
 NWS_REQUESTS: Final = "NwsRequests"
 NWS_ERRORS: Final = "NwsErrors"
 NWS_LATENCY: Final = "NwsLatency"
+SHARED_CACHE_UNAVAILABLE: Final = "SharedCacheUnavailable"
 
 _FAILED_TRANSPORT: Final = frozenset({"timeout", "connect_error"})
 
@@ -51,6 +54,7 @@ def emf_members(
     upstream_statuses: Sequence[int | str],
     upstream_ms: float,
     timestamp_ms: int | None = None,
+    shared_cache_unavailable: bool = False,
 ) -> dict[str, object]:
     """The members to add to the tool call's log line (metric values plus the ``_aws`` directive)."""
     service_metrics = [
@@ -59,6 +63,7 @@ def emf_members(
         {"Name": CACHE_STALE, "Unit": "Count"},
         {"Name": NWS_REQUESTS, "Unit": "Count"},
         {"Name": NWS_ERRORS, "Unit": "Count"},
+        {"Name": SHARED_CACHE_UNAVAILABLE, "Unit": "Count"},
     ]
     members: dict[str, object] = {
         TOOL_DIMENSION: tool,
@@ -69,6 +74,7 @@ def emf_members(
         CACHE_STALE: int(cache == "stale"),
         NWS_REQUESTS: len(upstream_statuses),
         NWS_ERRORS: sum(1 for status in upstream_statuses if is_nws_error(status)),
+        SHARED_CACHE_UNAVAILABLE: int(shared_cache_unavailable),
     }
     if upstream_statuses:
         members[NWS_LATENCY] = round(upstream_ms, 1)

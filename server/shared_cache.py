@@ -1,45 +1,58 @@
-"""The NWS answers shared by the uvicorn workers of one task, so a stale answer does not depend on
-which worker takes the call.
+"""The layer behind each worker's in-process cache, shared by more than one process.
 
-Each worker keeps its in-process cache (`server.cache`, the fast path for hits); behind it sits this
-shared layer: py-key-value's `DiskStore` (diskcache, i.e. SQLite, safe across processes) in one
-directory that every worker of the process group opens. A worker that misses locally reads the
-shared entry before asking NWS (so an answer one worker fetched serves the others), writes what it
-fetches, and when NWS fails serves the shared entry, labelled stale, if it has none of its own.
+Each worker keeps its in-process cache (`server.cache`, the fast path for hits); behind it sits one
+of two shared stores, both py-key-value stores holding the same documents:
 
-The directory is made by `python -m server` for its workers (on /dev/shm when writable: the
-container's root filesystem is read-only and /dev/shm is a RAM tmpfs) and removed when it exits.
-The store is best effort: if it fails (full, unreadable), the worker logs it and carries on with
-its own cache.
+- per task (`NWS_SHARED_CACHE_DIR`): py-key-value's `DiskStore` (diskcache, i.e. SQLite, safe across
+  processes) in one directory that every worker of the process group opens. `python -m server`
+  makes it for its workers (on /dev/shm when writable: the container's root filesystem is
+  read-only and /dev/shm is a RAM tmpfs) and removes it when it exits;
+- per fleet (`MCP_SHARED_CACHE_URL`): a Valkey/Redis server every worker of every task shares
+  (`server.fleet_cache`), which replaces the per-task directory.
+
+A worker that misses locally reads the shared entry before asking the upstream (so an answer one
+process fetched serves the others), writes what it fetches, and when the upstream fails serves the
+shared entry, labelled stale, if it has none of its own. The store is best effort: a failure is
+logged once per run of failures, noted on the tool call (the `SharedCacheUnavailable` metric), and
+the worker carries on with its own cache and the upstream.
+
+Clients get their layers from a `SharedLayers` factory, one layer per collection (kind of answer):
+`layers.layer("forecasts", GridForecast)`. `open_shared_layers(settings)` picks the store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Generic
+from typing import Any, Final, Generic, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
-from server.cache import V
+from server.breaker import CircuitBreaker, CircuitOpen
+from server.cache import Shared, V
+from server.call_record import record_shared_cache_unavailable
 from server.logs import SHARED_CACHE_LOGGER, get_logger
+from server.settings import ServerSettings
 
 #: Bytes the shared store may use before diskcache evicts (Docker's default /dev/shm is 64 MiB).
 MAX_BYTES: Final = 32 * 1024 * 1024
 _PREFIX: Final = "mcp-weather-cache-"
+
+T = TypeVar("T")
 
 log = get_logger(SHARED_CACHE_LOGGER)
 
 
 @dataclass(frozen=True, slots=True)
 class SharedEntry(Generic[V]):
-    """A value from the shared store, with wall-clock times (the workers share no monotonic clock)."""
+    """A value from the shared store, with wall-clock times (the processes share no monotonic clock)."""
 
     value: V
     fetched_at: float
@@ -50,29 +63,106 @@ class SharedEntry(Generic[V]):
         return self.fresh_until - time.time()
 
 
-class SharedLayer(Generic[V]):
-    """One kind of answer (a collection) in the shared store; every failure is logged and swallowed."""
+class StoreGuard:
+    """How the failures of one shared store are handled, for every collection using it.
 
-    def __init__(self, store: Any, collection: str, adapter: TypeAdapter[V]) -> None:
+    Each operation is bounded by `timeout` (None: unbounded, the local directory's case). A failure
+    is logged once per run of failures and noted on the tool call. With `pause_seconds`, a failure
+    also pauses the store: operations are skipped at once (the call goes on without the shared
+    cache) until the pause ends, then one operation probes the store (the circuit breaker's
+    half-open state) and its success resumes it. So a frozen or dead cache server costs each
+    worker one timeout per pause, not one per operation, and nothing is retried in a loop.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        timeout: float | None = None,
+        pause_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._name = name
+        self._timeout = timeout
+        self._clock = clock
+        self._failing_since: float | None = None
+        self._breaker = (
+            CircuitBreaker(failures=1, open_seconds=pause_seconds, clock=clock) if pause_seconds else None
+        )
+
+    @property
+    def available(self) -> bool:
+        """False while the store is paused after a failure (before its probe)."""
+        return self._breaker is None or self._breaker.state != "open"
+
+    async def run(self, operation: str, call: Callable[[], Awaitable[T]], failed: T) -> T:
+        """`call()`'s result, or `failed` when the store is paused, fails or takes too long."""
+        probe = False
+        if self._breaker is not None:
+            try:
+                probe = self._breaker.before_request()
+            except CircuitOpen:
+                record_shared_cache_unavailable()
+                return failed
+        try:
+            async with asyncio.timeout(self._timeout) if self._timeout is not None else nullcontext():
+                result = await call()
+        except Exception as error:  # the store's errors are many (OS, protocol, auth, timeouts)
+            self._failed(operation, error)
+            return failed
+        except BaseException:
+            if probe and self._breaker is not None:
+                self._breaker.release_probe()
+            raise
+        self._succeeded()
+        return result
+
+    def _failed(self, operation: str, error: BaseException) -> None:
+        record_shared_cache_unavailable()
+        if self._failing_since is None:  # once per run of failures, not once per call
+            self._failing_since = self._clock()
+            detail = str(error) or (f"no answer within {self._timeout:g} s" if self._timeout else "")
+            reason = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+            log.warning("shared_cache_error", store=self._name, operation=operation, error=reason)
+        if self._breaker is not None:
+            self._breaker.record_failure()
+
+    def _succeeded(self) -> None:
+        if self._failing_since is not None:
+            log.info(
+                "shared_cache_recovered",
+                store=self._name,
+                unavailable_seconds=round(self._clock() - self._failing_since, 1),
+            )
+            self._failing_since = None
+        if self._breaker is not None:
+            self._breaker.record_success()
+
+
+class SharedLayer(Generic[V]):
+    """One kind of answer (a collection) in a py-key-value store; failures go to the store's guard."""
+
+    def __init__(
+        self, store: Any, collection: str, adapter: TypeAdapter[V], guard: StoreGuard | None = None
+    ) -> None:
         self._store = store
         self._collection = collection
         self._adapter = adapter
-        self._failing = False
+        self._guard = guard or StoreGuard(collection)
 
     async def get(self, key: str) -> SharedEntry[V] | None:
-        """The entry for `key`, fresh or stale, or None."""
-        try:
-            raw = await self._store.get(key=key, collection=self._collection)
-            if raw is None:
-                return None
-            entry = SharedEntry(
-                self._adapter.validate_python(raw["value"]), raw["fetched_at"], raw["fresh_until"]
-            )
-        except Exception as error:
-            self._failed("read", error)
+        """The entry for `key`, fresh or stale, or None (also when the store is unavailable)."""
+        raw = await self._guard.run(
+            "read", lambda: self._store.get(key=key, collection=self._collection), failed=None
+        )
+        if raw is None:
             return None
-        self._failing = False
-        return entry
+        try:
+            value = self._adapter.validate_python(raw["value"])
+            return SharedEntry(value, raw["fetched_at"], raw["fresh_until"])
+        except (ValidationError, KeyError, TypeError):
+            # Another release's document (a rolling deploy): a miss, overwritten by this fetch.
+            return None
 
     async def put(self, key: str, value: V, *, fetched_at: float, fresh_for: float, keep_for: float) -> None:
         """Store `value` for `keep_for` seconds, fresh for the first `fresh_for`."""
@@ -81,17 +171,58 @@ class SharedLayer(Generic[V]):
             "fetched_at": fetched_at,
             "fresh_until": fetched_at + fresh_for,
         }
-        try:
-            await self._store.put(key=key, value=document, collection=self._collection, ttl=keep_for)
-        except Exception as error:
-            self._failed("write", error)
-            return
-        self._failing = False
+        await self._guard.run(
+            "write",
+            lambda: self._store.put(key=key, value=document, collection=self._collection, ttl=keep_for),
+            failed=None,
+        )
 
-    def _failed(self, operation: str, error: Exception) -> None:
-        if not self._failing:  # once per run of failures, not once per call
-            log.warning("shared_cache_error", operation=operation, error=f"{type(error).__name__}: {error}")
-        self._failing = True
+
+#: What makes a collection's layer from its name and the adapter of its kind.
+LayerMaker = Callable[[str, TypeAdapter[Any]], Shared[Any]]
+
+
+class SharedLayers:
+    """The factory the upstream clients call once per cache (collection): the shared layer of that
+    collection, or None when there is no shared store. One store (one guard) serves them all."""
+
+    def __init__(self, make: LayerMaker | None = None) -> None:
+        self._make = make
+
+    @property
+    def enabled(self) -> bool:
+        """True when there is a shared store behind the caches."""
+        return self._make is not None
+
+    def layer(self, collection: str, kind: Any) -> Shared[Any] | None:
+        """The shared layer for the answers of type `kind` kept under `collection`."""
+        if self._make is None:
+            return None
+        return self._make(collection, TypeAdapter(kind))
+
+
+#: No shared store: each worker keeps its own cache only.
+NO_SHARED_LAYERS: Final = SharedLayers()
+
+
+@asynccontextmanager
+async def open_shared_layers(settings: ServerSettings) -> AsyncIterator[SharedLayers]:
+    """The process's shared layers for `settings`: the fleet cache server (MCP_SHARED_CACHE_URL),
+    else the task's directory (NWS_SHARED_CACHE_DIR), else none. Open once per worker and give the
+    same factory to every upstream client, so they share one connection pool and one guard."""
+    if not settings.cache_enabled:
+        yield NO_SHARED_LAYERS
+    elif settings.shared_cache_url is not None:
+        from server.fleet_cache import open_fleet_layers  # redis-py only where it is used
+
+        async with open_fleet_layers(settings) as layers:
+            yield layers
+    elif settings.shared_cache_dir is not None:
+        async with open_store(settings.shared_cache_dir) as store:
+            guard = StoreGuard("task")
+            yield SharedLayers(lambda collection, adapter: SharedLayer(store, collection, adapter, guard))
+    else:
+        yield NO_SHARED_LAYERS
 
 
 def open_store(directory: str) -> Any:

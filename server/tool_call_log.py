@@ -76,6 +76,7 @@ class ToolCallLogger(ToolCallMiddleware):
                 cache=cache,
                 upstream_statuses=record.upstream_statuses,
                 upstream_ms=record.upstream_ms,
+                shared_cache_unavailable=record.shared_cache_unavailable,
             ),
             **person,
         )

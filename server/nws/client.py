@@ -16,7 +16,6 @@ from typing import Any
 
 import anyio
 import httpx
-from pydantic import TypeAdapter
 
 from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
@@ -59,7 +58,7 @@ from server.nws.parsing import (
 )
 from server.nws.retry import TRANSIENT_STATUSES, TransientStatus, retrying
 from server.settings import ServerSettings
-from server.shared_cache import SharedLayer
+from server.shared_cache import NO_SHARED_LAYERS, SharedLayers
 from server.tracing import request_span, set_response
 
 log = get_logger(NWS_LOGGER)
@@ -74,7 +73,7 @@ class NwsClient:
         settings: ServerSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
-        shared_store: Any = None,
+        shared_layers: SharedLayers = NO_SHARED_LAYERS,
     ) -> None:
         self._http = http
         self._settings = settings
@@ -86,9 +85,8 @@ class NwsClient:
         }
 
         def shared(collection: str, kind: Any) -> dict[str, Any]:
-            if shared_store is None:
-                return common
-            return {**common, "shared": SharedLayer(shared_store, collection, TypeAdapter(kind))}
+            # The layer other processes share for this collection (None: this worker's cache only).
+            return {**common, "shared": shared_layers.layer(collection, kind)}
 
         self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
         self.breaker = CircuitBreaker(
