@@ -55,6 +55,8 @@ class ElastiCacheIamToken(CredentialProvider):
         # ElastiCache stores replication group IDs in lower case and checks the token against that.
         self._url = f"https://{cache_name.lower()}/?{urlencode({'Action': 'connect', 'User': user})}"
         self._region = region
+        # The signer holds only a weak reference to the session's event emitter: keep the session.
+        self._session = session
         self._signer = RequestSigner(
             ServiceId("elasticache"),
             region,

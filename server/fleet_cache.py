@@ -14,9 +14,11 @@ written on this client (`RedisStore(client=...)`), under keys starting with
 window, so any task can answer stale for a key another task fetched.
 
 Misses coalesce across the fleet: before fetching, a process claims the key (`SET NX PX`, a lease
-of `CLAIM_SECONDS`); the others poll for the entry every `CLAIM_POLL_SECONDS` and take it as soon
-as it is stored, or fetch themselves when the claim ends without one (a failed fetch) or the lease
-runs out (a holder that died). The in-process cache already coalesces the callers of one worker.
+of one upstream request's retry budget plus `CLAIM_MARGIN_SECONDS`); the others poll for the entry
+(every 20 ms at first, backing off to 200 ms) and take it as soon as it is stored, or fetch
+themselves when the claim ends without one (the holder's fetch failed: it releases the claim) or
+the lease runs out (a holder that died). The in-process cache already coalesces the callers of one
+worker.
 
 Authentication: none, a password (`MCP_SHARED_CACHE_USERNAME`/`MCP_SHARED_CACHE_PASSWORD`, local
 servers) or ElastiCache IAM tokens (`server.elasticache_iam`). Connections older than
@@ -56,10 +58,13 @@ POOL_SIZE: Final = 32
 #: Connections are closed after their command once this old, and re-authenticate on reconnect
 #: (ElastiCache disconnects IAM-authenticated connections after 12 hours).
 MAX_CONNECTION_AGE_SECONDS: Final = 11 * 3600
-#: Lease of a claim on fetching a key: how long other processes wait for its holder at most.
-CLAIM_SECONDS: Final = 2.0
-#: How often a process waiting for another's fetch looks for the entry.
-CLAIM_POLL_SECONDS: Final = 0.025
+#: A claim on fetching a key outlasts its holder's fetch (one upstream request's retry budget) by
+#: this much; waiting processes give up on the holder at the end of the claim.
+CLAIM_MARGIN_SECONDS: Final = 1.0
+#: How often a process waiting for another's fetch looks for the entry at first; the interval
+#: grows by half each time up to CLAIM_POLL_MAX_SECONDS.
+CLAIM_POLL_SECONDS: Final = 0.02
+CLAIM_POLL_MAX_SECONDS: Final = 0.2
 
 
 class _AgedConnectionMixin:
@@ -156,8 +161,10 @@ class FleetClaim(Generic[V]):
         """The entry the claim's holder stores, or None once the claim ends without one."""
         layer = self._layer
         deadline = time.monotonic() + layer.claim_seconds
+        interval = layer.poll_seconds
         while time.monotonic() < deadline:
-            await asyncio.sleep(layer.poll_seconds)
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, CLAIM_POLL_MAX_SECONDS)
             entry = await layer.get(self._key)
             if entry is not None and entry.fresh_for() > 0:
                 return entry
@@ -186,7 +193,7 @@ class FleetLayer(SharedLayer[V]):
         adapter: TypeAdapter[V],
         guard: StoreGuard,
         *,
-        claim_seconds: float = CLAIM_SECONDS,
+        claim_seconds: float,
         poll_seconds: float = CLAIM_POLL_SECONDS,
     ) -> None:
         super().__init__(store, collection, adapter, guard)
@@ -250,9 +257,12 @@ async def open_fleet_layers(
     # client=...: the store uses this client as it is and leaves its lifecycle to us.
     store = _ReadOnlyAware(RedisStore(client=client), client)
 
+    # A holder's fetch is one upstream request within its retry budget; the claim outlasts it.
+    options = {"claim_seconds": settings.retry_budget_seconds + CLAIM_MARGIN_SECONDS, **layer_options}
+
     def make(collection: str, adapter: TypeAdapter[Any]) -> FleetLayer[Any]:
         name = SHARED_CACHE_KEY_PREFIX + collection
-        return FleetLayer(store, client, name, adapter, guard, **layer_options)
+        return FleetLayer(store, client, name, adapter, guard, **options)
 
     try:
         yield SharedLayers(make)
