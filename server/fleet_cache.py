@@ -29,7 +29,6 @@ current token well within ElastiCache's 12 hours.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -97,11 +96,10 @@ def credential_provider(settings: ServerSettings) -> CredentialProvider | None:
     if settings.shared_cache_iam_cache_name is not None:
         from server.elasticache_iam import ElastiCacheIamToken
 
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or ""
         return ElastiCacheIamToken(
             user=settings.shared_cache_username or "",
             cache_name=settings.shared_cache_iam_cache_name,
-            region=region,
+            region=settings.aws_region or "",
         )
     if settings.shared_cache_password is not None:
         return UsernamePasswordCredentialProvider(

@@ -7,7 +7,6 @@ at start with a message naming that variable (see `server.serving.read_settings`
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
@@ -209,6 +208,11 @@ class ServerSettings(BaseSettings):
         validation_alias=EnvVar.SHARED_CACHE_IAM_CACHE_NAME,
         description="ElastiCache replication group ID: sign IAM authentication tokens for it with the"
         " task's credentials instead of sending a password.",
+    )
+    aws_region: OptionalText = Field(
+        None,
+        validation_alias=EnvVar.AWS_REGION,
+        description="Region of the AWS services the server uses (the stack sets it).",
     )
     shared_cache_timeout_seconds: float = Field(
         0.25,
@@ -424,9 +428,12 @@ class ServerSettings(BaseSettings):
     @field_validator("shared_cache_username", "shared_cache_iam_cache_name")
     @classmethod
     def _check_cache_identifier(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,119}", value.strip()):
-            raise ValueError("must be letters, digits and hyphens, starting with a letter (at most 120)")
-        return value.strip() if value is not None else None
+        if value is None:
+            return None
+        value = value.strip()
+        if len(value) > 128 or not all(" " < ch <= "~" for ch in value):
+            raise ValueError("must be printable ASCII without spaces (at most 128 characters)")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -512,10 +519,10 @@ class ServerSettings(BaseSettings):
                 )
             if not self.shared_cache_url.startswith("rediss://"):
                 raise ValueError(f"IAM authentication needs TLS: {url} must start with rediss://")
-            if not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+            if self.aws_region is None:
                 raise ValueError(
-                    f"{EnvVar.SHARED_CACHE_IAM_CACHE_NAME} is set but neither AWS_REGION nor"
-                    " AWS_DEFAULT_REGION names the region to sign IAM tokens for"
+                    f"{EnvVar.SHARED_CACHE_IAM_CACHE_NAME} needs {EnvVar.AWS_REGION}, the region to sign"
+                    " IAM tokens for"
                 )
         elif self.shared_cache_username is not None and self.shared_cache_password is None:
             raise ValueError(

@@ -32,6 +32,7 @@ from .network import Network, NetworkProps
 from .oauth import OAuthSignIn, OAuthSignInProps
 from .service import McpServiceProps
 from .service_logs import ServiceLogs, ServiceLogsProps
+from .shared_cache import SharedCache, SharedCacheProps
 from .source_hash import image_source_hash
 from .tracing import TracingSettings, tracing_environment
 from .waf import Waf, WafProps, waf_log_group_name
@@ -49,6 +50,8 @@ def encryption_key(config: InfraConfig, aws: AwsContext) -> EncryptionKeyProps:
         services.append("secretsmanager")
     if config.image_uri is None:
         services.append("ecr")
+    if config.shared_cache_enabled:
+        services.append("elasticache")
     return EncryptionKeyProps(name=config.name, aws=aws, log_group_names=log_groups, via_services=services)
 
 
@@ -194,6 +197,20 @@ def oauth_sign_in(config: InfraConfig, aws: AwsContext) -> OAuthSignInProps:
     )
 
 
+def shared_cache(
+    config: InfraConfig, aws: AwsContext, network: Network, kms_key_arn: str | None
+) -> SharedCacheProps:
+    return SharedCacheProps(
+        name=config.name,
+        aws=aws,
+        vpc_id=network.vpc.id,
+        subnet_ids=network.private_subnet_ids,
+        node_type=config.shared_cache_node_type,
+        replicas=config.shared_cache_replicas,
+        kms_key_arn=kms_key_arn,
+    )
+
+
 def mcp_service(
     config: InfraConfig,
     aws: AwsContext,
@@ -206,6 +223,7 @@ def mcp_service(
     load_balancer: LoadBalancer,
     auth_token: AuthToken | None,
     oauth: OAuthSignIn | None,
+    shared_cache: SharedCache | None = None,
 ) -> McpServiceProps:
     return McpServiceProps(
         name=config.name,
@@ -224,7 +242,7 @@ def mcp_service(
         health_check_path=config.health_check_path,
         health_check_grace_period_seconds=config.health_check_grace_period_seconds,
         stop_timeout_seconds=STOP_TIMEOUT_SECONDS,
-        environment=server_environment(config, aws, oauth),
+        environment=server_environment(config, aws, oauth, shared_cache),
         target_group_arn=load_balancer.target_group.arn,
         load_balancer_security_group_id=load_balancer.security_group.id,
         image_build=image.build,
@@ -239,7 +257,10 @@ def mcp_service(
             if oauth
             else {}
         ),
-        task_permissions=oauth.task_permissions() if oauth else (),
+        task_permissions=(
+            *(oauth.task_permissions() if oauth else ()),
+            *(shared_cache.task_permissions() if shared_cache else ()),
+        ),
         redeploy_triggers=_redeploy_triggers(config, auth_token, oauth),
         autoscaled=config.autoscaling_enabled,
         ecs_exec=config.ecs_exec_enabled,
@@ -289,7 +310,9 @@ def tracing(config: InfraConfig) -> TracingSettings | None:
     )
 
 
-def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn | None) -> dict[str, str]:
+def server_environment(
+    config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn | None, shared_cache: SharedCache | None = None
+) -> dict[str, str]:
     """The server's environment contract (server/contract.py), filled from the config."""
     environment = {
         EnvVar.HOST: "0.0.0.0",  # noqa: S104 - inside the task's own network namespace
@@ -317,6 +340,16 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
                 EnvVar.OAUTH_REQUIRED_SCOPES: " ".join(config.oauth_required_scopes),
                 # botocore reads only AWS_DEFAULT_REGION itself; the server passes AWS_REGION on.
                 "AWS_REGION": aws.region,
+            }
+        )
+    if shared_cache is not None:
+        environment.update(
+            {
+                EnvVar.SHARED_CACHE_URL: shared_cache.url,
+                # IAM authentication: the server signs tokens for this user and cache in this region.
+                EnvVar.SHARED_CACHE_USERNAME: shared_cache.user.user_name,
+                EnvVar.SHARED_CACHE_IAM_CACHE_NAME: shared_cache.replication_group.replication_group_id,
+                EnvVar.AWS_REGION: aws.region,
             }
         )
     return environment

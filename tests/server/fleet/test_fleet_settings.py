@@ -75,9 +75,12 @@ def test_the_fleet_cache_and_a_task_directory_are_not_both_accepted() -> None:
     assert "replaces the per-task directory" in message
 
 
-def test_iam_tokens_need_tls_a_user_and_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_REGION", "us-east-1")
-    iam = {EnvVar.SHARED_CACHE_IAM_CACHE_NAME: "mcp-server-cache", EnvVar.SHARED_CACHE_USERNAME: "mcp-tasks"}
+def test_iam_tokens_need_tls_a_user_and_no_password() -> None:
+    iam = {
+        EnvVar.SHARED_CACHE_IAM_CACHE_NAME: "mcp-server-cache",
+        EnvVar.SHARED_CACHE_USERNAME: "mcp-tasks",
+        EnvVar.AWS_REGION: "us-east-1",
+    }
 
     assert "needs TLS" in refusal(**{URL: "redis://cache.example.com", **iam})
     assert "needs MCP_SHARED_CACHE_USERNAME" in refusal(
@@ -91,9 +94,7 @@ def test_iam_tokens_need_tls_a_user_and_no_password(monkeypatch: pytest.MonkeyPa
     )
 
 
-def test_iam_tokens_need_a_region_to_sign_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("AWS_REGION", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+def test_iam_tokens_need_a_region_to_sign_for() -> None:
     message = refusal(
         **{
             URL: "rediss://cache.example.com",
@@ -101,7 +102,7 @@ def test_iam_tokens_need_a_region_to_sign_for(monkeypatch: pytest.MonkeyPatch) -
             EnvVar.SHARED_CACHE_USERNAME: "mcp-tasks",
         }
     )
-    assert "neither AWS_REGION nor AWS_DEFAULT_REGION" in message
+    assert "needs AWS_REGION" in message
 
 
 def test_a_user_name_alone_is_refused() -> None:
