@@ -141,6 +141,7 @@ class ServerProcess:
         nws_url: str,
         label: str,
         tracing: Tracing | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         port = free_port()
         self.base_url = f"http://{LOOPBACK}:{port}"
@@ -159,6 +160,7 @@ class ServerProcess:
         )
         if tracing is not None:
             env.update(tracing.environment())
+        env.update(extra_env or {})  # e.g. the fleet cache's URL (bench/fleet.py)
         module = _FLOOR_MODULE if mode == "floor" else "server"
         self.process = ManagedProcess(
             f"server ({label})",

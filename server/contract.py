@@ -104,6 +104,7 @@ class EnvVar:
     SHARED_CACHE_PASSWORD: Final = "MCP_SHARED_CACHE_PASSWORD"  # noqa: S105 (a variable name)
     SHARED_CACHE_IAM_CACHE_NAME: Final = "MCP_SHARED_CACHE_IAM_CACHE_NAME"
     SHARED_CACHE_TIMEOUT_SECONDS: Final = "MCP_SHARED_CACHE_TIMEOUT_SECONDS"
+    SHARED_CACHE_COALESCE: Final = "MCP_SHARED_CACHE_COALESCE"
     # The region of the AWS services the server calls (the stack sets it; IAM tokens are signed for it).
     AWS_REGION: Final = "AWS_REGION"
 

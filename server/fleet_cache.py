@@ -258,8 +258,10 @@ async def open_fleet_layers(
     # A holder's fetch is one upstream request within its retry budget; the claim outlasts it.
     options = {"claim_seconds": settings.retry_budget_seconds + CLAIM_MARGIN_SECONDS, **layer_options}
 
-    def make(collection: str, adapter: TypeAdapter[Any]) -> FleetLayer[Any]:
+    def make(collection: str, adapter: TypeAdapter[Any]) -> SharedLayer[Any]:
         name = SHARED_CACHE_KEY_PREFIX + collection
+        if not settings.shared_cache_coalesce:  # no claims: concurrent misses each fetch
+            return SharedLayer(store, name, adapter, guard)
         return FleetLayer(store, client, name, adapter, guard, **options)
 
     try:

@@ -209,6 +209,12 @@ class ServerSettings(BaseSettings):
         description="ElastiCache replication group ID: sign IAM authentication tokens for it with the"
         " task's credentials instead of sending a password.",
     )
+    shared_cache_coalesce: bool = Field(
+        True,
+        validation_alias=EnvVar.SHARED_CACHE_COALESCE,
+        description="Coalesce misses across tasks: one process fetches a missing key, the others wait"
+        " for its answer (a claim in the cache, one more round trip per miss).",
+    )
     aws_region: OptionalText = Field(
         None,
         validation_alias=EnvVar.AWS_REGION,

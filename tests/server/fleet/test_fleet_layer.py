@@ -82,6 +82,19 @@ async def test_misses_for_one_key_coalesce_across_tasks(cache: RedisServer) -> N
     assert sorted(found.status for found in results).count("miss") == 1
 
 
+async def test_without_coalescing_each_task_fetches_a_concurrent_miss_itself(cache: RedisServer) -> None:
+    fetch = CountingFetch(seconds=0.3)
+    settings = settings_for(cache, **{EnvVar.SHARED_CACHE_COALESCE: "false"})
+    async with AsyncExitStack() as stack:
+        fleet = [await stack.enter_async_context(open_fleet_layers(settings)) for _ in range(3)]
+        async with anyio.create_task_group() as group:
+            for layers in fleet:
+                group.start_soon(response_cache(layers).get, "/gridpoints/TOP/32,81/forecast", fetch)
+
+    assert fetch.calls == 3  # what the claims save (previous test: 1)
+    assert cache.keys("mcp-weather:claim:*") == []
+
+
 async def test_a_key_fetched_by_one_task_is_a_hit_for_the_others(cache: RedisServer) -> None:
     fetch = CountingFetch()
     async with tasks(cache, 2) as (first, second):
