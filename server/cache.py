@@ -116,15 +116,27 @@ class ResponseCache(Generic[V]):
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         shared: Shared[V] | None = None,
+        max_bytes: int | None = None,
+        size_of: Callable[[V], int] | None = None,
     ) -> None:
+        """`maxsize` entries at most; with `max_bytes` and `size_of` (an entry's size, e.g. its JSON
+        length), also at most `max_bytes` of entries: every entry then costs at least
+        `max_bytes // maxsize`, so both bounds hold. An entry larger than `max_bytes` is not kept."""
         self._enabled = enabled
         self._shared = shared if enabled else None
         self._claims = self._shared if isinstance(self._shared, SharedClaims) else None
         self._stale_window = stale_window
         self._clock = clock
-        self._entries: TLRUCache[Hashable, Entry[V]] = TLRUCache(
-            maxsize=maxsize, ttu=self._expiry, timer=clock
-        )
+        if max_bytes is not None and size_of is not None:
+            floor = max(1, max_bytes // maxsize)
+            self._entries: TLRUCache[Hashable, Entry[V]] = TLRUCache(
+                maxsize=max_bytes,
+                ttu=self._expiry,
+                timer=clock,
+                getsizeof=lambda entry: max(floor, size_of(entry.value)),
+            )
+        else:
+            self._entries = TLRUCache(maxsize=maxsize, ttu=self._expiry, timer=clock)
         self._inflight: dict[Hashable, asyncio.Task[tuple[Entry[V], CacheStatus]]] = {}
 
     def _expiry(self, _key: Hashable, entry: Entry[V], _now: float) -> float:
@@ -204,7 +216,7 @@ class ResponseCache(Generic[V]):
             return Entry(shared.value, shared.fetched_at, self._clock()), "stale"
         entry = Entry(value, time.time(), self._clock() + max(ttl, 0.0))
         if ttl > 0:
-            self._entries[key] = entry
+            self._keep(key, entry)
             if self._shared is not None:
                 await self._shared.put(
                     key, value, fetched_at=entry.fetched_at, fresh_for=ttl, keep_for=ttl + self._stale_window
@@ -214,5 +226,11 @@ class ResponseCache(Generic[V]):
     def _adopt(self, key: str, shared: SharedValue[V]) -> Entry[V]:
         """Keep another process's fresh entry locally for the rest of its freshness."""
         entry = Entry(shared.value, shared.fetched_at, self._clock() + shared.fresh_for())
-        self._entries[key] = entry
+        self._keep(key, entry)
         return entry
+
+    def _keep(self, key: str, entry: Entry[V]) -> None:
+        try:
+            self._entries[key] = entry
+        except ValueError:  # larger than the whole byte budget: served, not kept
+            self._entries.pop(key, None)

@@ -157,6 +157,14 @@ class ServerSettings(BaseSettings):
     alerts_ttl_seconds: float = Field(30, ge=0, le=60, validation_alias=EnvVar.NWS_ALERTS_TTL_SECONDS)
     stale_window_seconds: float = Field(900, ge=0, le=86400, validation_alias=EnvVar.NWS_STALE_WINDOW_SECONDS)
     cache_max_entries: int = Field(2048, ge=1, le=1_000_000, validation_alias=EnvVar.NWS_CACHE_MAX_ENTRIES)
+    cache_max_mib: float = Field(
+        2.0,
+        gt=0,
+        le=1024,
+        validation_alias=EnvVar.NWS_CACHE_MAX_MIB,
+        description="MiB of answers (measured as JSON) each in-process cache keeps at most, besides"
+        " its entry count: a worker's memory stays bounded however large the answers are.",
+    )
 
     connect_timeout_seconds: float = Field(
         3.0, gt=0, le=30, validation_alias=EnvVar.NWS_CONNECT_TIMEOUT_SECONDS

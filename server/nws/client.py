@@ -16,6 +16,7 @@ from typing import Any
 
 import anyio
 import httpx
+from pydantic import TypeAdapter
 
 from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
@@ -85,8 +86,15 @@ class NwsClient:
         }
 
         def shared(collection: str, kind: Any) -> dict[str, Any]:
-            # The layer other processes share for this collection (None: this worker's cache only).
-            return {**common, "shared": shared_layers.layer(collection, kind)}
+            # The layer other processes share for this collection (None: this worker's cache only),
+            # and the entry size the byte budget counts: the answer's JSON length.
+            adapter: TypeAdapter[Any] = TypeAdapter(kind)
+            return {
+                **common,
+                "shared": shared_layers.layer(collection, kind),
+                "max_bytes": int(settings.cache_max_mib * 1024 * 1024),
+                "size_of": lambda value: len(adapter.dump_json(value)),
+            }
 
         self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
         self.breaker = CircuitBreaker(
