@@ -263,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases=summaries,
         memory_marks=marks,
         shared_cache=args.shared_cache,
+        soak_only=args.soak_only,
     )
     # The notes discuss bench/CHAOS.md's run: another report (a soak, a variant) goes without them.
     notes = NOTES.read_text() if NOTES.exists() and args.output.resolve() == DEFAULT_OUTPUT else ""
