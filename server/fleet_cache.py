@@ -149,14 +149,19 @@ def fleet_client(
 class FleetClaim(Generic[V]):
     """A claim on fetching one key (see the module docstring); made by `FleetLayer.claim`."""
 
-    def __init__(self, layer: FleetLayer[V], key: str, token: str, won: bool) -> None:
+    def __init__(
+        self, layer: FleetLayer[V], key: str, token: str, won: bool, ready: SharedEntry[V] | None = None
+    ) -> None:
         self._layer = layer
         self._key = key
         self._token = token
+        self._ready = ready
         self.won = won
 
     async def wait(self) -> SharedEntry[V] | None:
         """The entry the claim's holder stores, or None once the claim ends without one."""
+        if self._ready is not None:
+            return self._ready
         layer = self._layer
         deadline = time.monotonic() + layer.claim_seconds
         interval = layer.poll_seconds
@@ -216,7 +221,15 @@ class FleetLayer(SharedLayer[V]):
         )
         if outcome == "failed":
             return None
-        return FleetClaim(self, key, token, won=bool(outcome))
+        claim = FleetClaim(self, key, token, won=bool(outcome))
+        if claim.won:
+            # Another process may have stored the entry and released its claim between this
+            # process's read and its claim: look once more before fetching.
+            entry = await self.get(key)
+            if entry is not None and entry.fresh_for() > 0:
+                await claim.release()
+                return FleetClaim(self, key, token, won=False, ready=entry)
+        return claim
 
 
 class _ReadOnlyAware:

@@ -140,6 +140,24 @@ async def test_a_failed_fetch_frees_the_waiting_tasks_to_fetch_themselves(cache:
     assert cache.keys("mcp-weather:claim:*") == []
 
 
+async def test_a_claim_on_a_key_stored_meanwhile_takes_the_entry_instead_of_fetching(
+    cache: RedisServer,
+) -> None:
+    async with tasks(cache, 1) as (layers,):
+        layer = layers.layer("forecasts", str)
+        assert isinstance(layer, FleetLayer)
+        # The entry lands after this process's read missed and before it claims the key.
+        await layer.put("k", "stored meanwhile", fetched_at=time.time(), fresh_for=60, keep_for=60)
+        claim = await layer.claim("k")
+        assert claim is not None
+        found = await claim.wait()
+
+    assert claim.won is False
+    assert found is not None
+    assert found.value == "stored meanwhile"
+    assert cache.keys("mcp-weather:claim:*") == []
+
+
 async def test_a_holder_that_never_finishes_delays_the_others_no_longer_than_its_claim(
     cache: RedisServer,
 ) -> None:
