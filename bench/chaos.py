@@ -28,11 +28,13 @@ import httpx
 from bench import procfs
 from bench.chaos_outcomes import CallRecord, PhaseSummary, summarize_phase
 from bench.chaos_plan import Phase, plan_json, schedule
-from bench.chaos_report import ChaosRun, render
+from bench.chaos_report import ChaosRun, MemoryMark, render
 from bench.invocation import run_harness
 from bench.loadgen import READY
 from bench.processes import LOOPBACK, ManagedProcess, free_port, read_line
 from bench.services import REPO_ROOT, FakeNwsProcess, ServerProcess
+from fakes.redis_server import RedisServer
+from server.contract import EnvVar
 
 DEFAULT_OUTPUT: Final = REPO_ROOT / "bench" / "CHAOS.md"
 NOTES: Final = REPO_ROOT / "bench" / "CHAOS_NOTES.md"
@@ -57,6 +59,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=150.0, help="fake NWS latency (default 150)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="report (default bench/CHAOS.md)")
     parser.add_argument("--workdir", type=Path, help="keep plans and logs here (default: a temp dir)")
+    parser.add_argument(
+        "--shared-cache",
+        action="store_true",
+        help="put both servers' caches behind one fleet cache server (a private redis-server)",
+    )
+    parser.add_argument(
+        "--soak-only",
+        action="store_true",
+        help="the memory soak alone: the healthy phase, then healthy calls to --soak-calls (no faults)",
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.workers < 1 or args.scale <= 0:
         parser.error("--clients and --workers must be at least 1, --scale above 0")
@@ -71,6 +83,12 @@ class Rig:
         self.args = args
         self.fake = FakeNwsProcess(workdir, args.latency_ms)
         stack.callback(self.fake.stop)
+        self.server_env: dict[str, str] = {}
+        if args.shared_cache:
+            cache = RedisServer(workdir / "fleet-cache")
+            cache.start()
+            stack.callback(cache.stop)
+            self.server_env[EnvVar.SHARED_CACHE_URL] = cache.url
         self.servers = [self._server(f"task-{index}") for index in (1, 2)]
         stack.callback(lambda: [server.stop() for server in self.servers])
         port = free_port()
@@ -109,7 +127,12 @@ class Rig:
 
     def _server(self, label: str) -> ServerProcess:
         return ServerProcess(
-            self.workdir, mode="cached", workers=self.args.workers, nws_url=self.fake.base_url, label=label
+            self.workdir,
+            mode="cached",
+            workers=self.args.workers,
+            nws_url=self.fake.base_url,
+            label=label,
+            extra_env=self.server_env,
         )
 
     def _proxy_state(self) -> list[dict[str, object]]:
@@ -135,10 +158,25 @@ class Rig:
 
     def rss_mib(self) -> tuple[float, float]:
         """(current RSS, peak RSS) of every server process, summed, in MiB."""
-        pids = [pid for server in self.servers for pid in procfs.process_tree(server.pid)]
+        pids = self._pids()
         current = sum(procfs.status_kib(pid, "VmRSS") for pid in pids) / _KIB_PER_MIB
         peak = sum(procfs.status_kib(pid, "VmHWM") for pid in pids) / _KIB_PER_MIB
         return current, peak
+
+    def memory(self, calls: int) -> MemoryMark:
+        """Every server process's RSS and PSS (with its split), summed, in MiB."""
+        totals: dict[str, int] = {}
+        for pid in self._pids():
+            for name, kib in procfs.smaps_rollup_kib(pid).items():
+                totals[name] = totals.get(name, 0) + kib
+
+        def mib(name: str) -> float:
+            return totals.get(name, 0) / _KIB_PER_MIB
+
+        return MemoryMark(calls, mib("Rss"), mib("Pss"), mib("Pss_Anon"), mib("Pss_File"), mib("Pss_Shmem"))
+
+    def _pids(self) -> list[int]:
+        return [pid for server in self.servers for pid in procfs.process_tree(server.pid)]
 
     def restart_one(self) -> list[str]:
         """Deregister task-1, SIGTERM it, start and register its replacement; what happened, in order."""
@@ -176,13 +214,13 @@ class Rig:
         return records, float(result["wall"]), notes, int(result["broken_sessions"])
 
 
-def run(args: argparse.Namespace, workdir: Path) -> tuple[list[PhaseSummary], list[tuple[int, float]]]:
-    """Every phase in order; returns the summaries and the (calls so far, RSS MiB) marks."""
+def run(args: argparse.Namespace, workdir: Path) -> tuple[list[PhaseSummary], list[MemoryMark]]:
+    """Every phase in order; returns the summaries and the memory marks."""
     summaries, marks = [], []
     calls_so_far = 0
     with ExitStack() as stack:
         rig = Rig(stack, workdir, args)
-        for phase in schedule(scale=args.scale, soak_calls=args.soak_calls):
+        for phase in schedule(scale=args.scale, soak_calls=args.soak_calls, soak_only=args.soak_only):
             rig.set_fault(phase)
             upstream_before = rig.upstream_total()
             records, wall, notes, broken = rig.run_phase(phase, calls_so_far)
@@ -196,13 +234,14 @@ def run(args: argparse.Namespace, workdir: Path) -> tuple[list[PhaseSummary], li
             summary.upstream_requests = rig.upstream_total() - upstream_before
             current, summary.peak_rss_mib = rig.rss_mib()
             summary.notes = [phase.description, *notes]
+            memory = rig.memory(calls_so_far)
             if phase.rss_mark:
-                marks.append((calls_so_far, current))
+                marks.append(memory)
             summaries.append(summary)
             print(
                 f"{phase.name:>16}: {summary.calls} calls in {wall:.0f} s, lost {summary.lost},"
                 f" tool errors {summary.tool_errors}, stale {summary.stale}, NWS {summary.upstream_requests},"
-                f" p99 {summary.latency.p99_ms:.0f} ms, RSS {current:.0f} MiB",
+                f" p99 {summary.latency.p99_ms:.0f} ms, RSS {current:.0f} MiB, PSS {memory.pss:.0f} MiB",
                 flush=True,
             )
         rig.set_fault(Phase("end", 0))
@@ -222,9 +261,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=args.workers,
         latency_ms=args.latency_ms,
         phases=summaries,
-        rss_marks=marks,
+        memory_marks=marks,
+        shared_cache=args.shared_cache,
+        soak_only=args.soak_only,
     )
-    args.output.write_text(render(chaos, NOTES.read_text() if NOTES.exists() else ""))
+    # The notes discuss bench/CHAOS.md's run: another report (a soak, a variant) goes without them.
+    notes = NOTES.read_text() if NOTES.exists() and args.output.resolve() == DEFAULT_OUTPUT else ""
+    args.output.write_text(render(chaos, notes))
     print(f"\nwrote {args.output}")
     return 0
 

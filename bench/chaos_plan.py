@@ -30,37 +30,55 @@ class Phase:
     description: str = ""
     #: SIGTERM one server mid-phase (the proxy drains it), start a replacement, register it.
     restart: bool = False
-    #: Read the servers' RSS at the end of this phase (for the leak check).
+    #: Read the servers' memory (RSS and PSS) at the end of this phase (for the leak check).
     rss_mark: bool = False
 
 
-def schedule(*, scale: float = 1.0, soak_calls: int = 100_000) -> list[Phase]:
+#: The soak is split into phases that end at multiples of this many calls, each a memory mark.
+MARK_EVERY: Final = 10_000
+
+
+def schedule(*, scale: float = 1.0, soak_calls: int = 100_000, soak_only: bool = False) -> list[Phase]:
     """The fault schedule; `scale` multiplies the calls of every phase but the soak.
 
-    The first phase ends at 10,000 calls (scale 1) and the soak at `soak_calls` in all: the servers'
-    RSS is read at both marks (no process is replaced before then), then one server is restarted.
+    The first phase ends at 10,000 calls (scale 1), the fault phases at 27,000 (the `resets` phase at
+    20,000), and the soak, split at every multiple of MARK_EVERY, at `soak_calls` in all: the
+    servers' memory is read at each of those marks (no process is replaced before then), then one
+    server is restarted. `soak_only`: the first phase and the soak, no faults and no restart.
     """
 
     def n(calls: int) -> int:
         return max(100, round(calls * scale))
 
-    phases = [
-        Phase("healthy", n(10_000), None, "NWS answers everything; fills the caches", rss_mark=True),
-        Phase("burst 500", n(2000), Fault(every=2, status=500), "every 2nd NWS request: 500"),
-        Phase("burst 503", n(2000), Fault(every=2, status=503), "every 2nd NWS request: 503"),
-        Phase("429 Retry-After", n(2000), Fault(every=2, status=429, retry_after=2), "every 2nd: 429, 2 s"),
-        Phase("timeouts", n(2000), Fault(every=3, delay=7.0), "every 3rd NWS request: no answer for 7 s"),
-        Phase("resets", n(2000), Fault(every=3, drop=True), "every 3rd: connection lost mid-response"),
-        Phase("slow", n(2000), Fault(every=1, delay=1.5), "every NWS request takes 1.5 s"),
-        Phase("outage", n(3000), Fault(every=1, status=503), "NWS answers nothing but 503"),
-        Phase("recovery", n(2000), None, "NWS healthy again"),
-    ]
+    phases = [Phase("healthy", n(10_000), None, "NWS answers everything; fills the caches", rss_mark=True)]
+    if not soak_only:
+        phases += [
+            Phase("burst 500", n(2000), Fault(every=2, status=500), "every 2nd NWS request: 500"),
+            Phase("burst 503", n(2000), Fault(every=2, status=503), "every 2nd NWS request: 503"),
+            Phase(
+                "429 Retry-After", n(2000), Fault(every=2, status=429, retry_after=2), "every 2nd: 429, 2 s"
+            ),
+            Phase("timeouts", n(2000), Fault(every=3, delay=7.0), "every 3rd NWS request: no answer for 7 s"),
+            Phase(
+                "resets",
+                n(2000),
+                Fault(every=3, drop=True),
+                "every 3rd: connection lost mid-response",
+                rss_mark=True,
+            ),
+            Phase("slow", n(2000), Fault(every=1, delay=1.5), "every NWS request takes 1.5 s"),
+            Phase("outage", n(3000), Fault(every=1, status=503), "NWS answers nothing but 503"),
+            Phase("recovery", n(2000), None, "NWS healthy again"),
+        ]
     done = sum(phase.calls for phase in phases)
-    if soak_calls > done:
+    while soak_calls > done:
+        end = min(soak_calls, (done // MARK_EVERY + 1) * MARK_EVERY)
+        phases.append(Phase("soak", end - done, None, f"healthy until {end} calls in all", rss_mark=True))
+        done = end
+    if not soak_only:
         phases.append(
-            Phase("soak", soak_calls - done, None, f"healthy until {soak_calls} calls in all", rss_mark=True)
+            Phase("restart", n(4000), None, "one server: SIGTERM mid-phase, replaced", restart=True)
         )
-    phases.append(Phase("restart", n(4000), None, "one server: SIGTERM mid-phase, replaced", restart=True))
     return phases
 
 

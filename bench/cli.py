@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
+from bench.fleet import fleet_section, run_fleet, splice
 from bench.invocation import run_harness
 from bench.report import RunInfo, render
 from bench.results import RunResults, Scenario, combine_repeats
@@ -17,7 +18,7 @@ from bench.synth import measure_synth
 from bench.targets import evaluate
 from bench.workloads import WEATHER_WORKLOADS, Workload
 
-PARTS: Final = ("load", "floor", "synth")
+PARTS: Final = ("load", "floor", "synth", "fleet")
 DEFAULT_OUTPUT: Final = REPO_ROOT / "bench" / "RESULTS.md"
 COMMENTARY: Final = REPO_ROOT / "bench" / "TUNING.md"
 
@@ -48,7 +49,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--parts",
         type=_csv(PARTS),
         default=list(PARTS),
-        help="comma list of load (cached vs caching disabled), floor (echo tool), synth (default: all)",
+        help="comma list of load (cached vs caching disabled), floor (echo tool), synth, fleet (1 and 3"
+        " tasks, per-task caches vs the fleet cache) (default: all). `--parts fleet` alone refreshes the"
+        " fleet section of an existing report in place",
+    )
+    parser.add_argument(
+        "--fleet-calls", type=int, default=600, help="forecast calls of each fleet scenario (default 600)"
+    )
+    parser.add_argument(
+        "--fleet-points",
+        type=int,
+        default=40,
+        help="distinct points (grid cells) the fleet scenarios ask for (default 40)",
     )
     parser.add_argument(
         "--workloads",
@@ -121,7 +133,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep plans and process logs here (default: a temp dir)")
     args = parser.parse_args(argv)
-    for name in ("clients", "calls", "baseline_calls_per_client", "floor_repeat", "workers", "synth_repeats"):
+    for name in (
+        "clients",
+        "calls",
+        "baseline_calls_per_client",
+        "floor_repeat",
+        "workers",
+        "synth_repeats",
+        "fleet_calls",
+        "fleet_points",
+    ):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if any(level < 1 for level in args.sweep):
@@ -171,6 +192,20 @@ def run(args: argparse.Namespace, workdir: Path) -> RunResults:
     """Run the selected parts; servers and the fake are always stopped."""
     results = RunResults()
     specs = plan_specs(args)
+    if "fleet" in args.parts:
+        fake = FakeNwsProcess(workdir, args.latency_ms)
+        try:
+            results.fleet = run_fleet(
+                fake,
+                workdir,
+                clients=args.clients,
+                workers=args.workers,
+                calls=args.fleet_calls,
+                points=args.fleet_points,
+                seed=args.seed,
+            )
+        finally:
+            fake.stop()
     if specs:
         fake = FakeNwsProcess(workdir, args.latency_ms)
         open_meteo = FakeOpenMeteoProcess(workdir, args.latency_ms)
@@ -210,7 +245,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         tracing_sample_percent=args.tracing_sample_percent,
     )
     commentary = COMMENTARY.read_text() if COMMENTARY.exists() else ""
-    args.output.write_text(render(results, info, args.workloads, commentary))
+    section = ""
+    if results.fleet:
+        section = fleet_section(
+            results.fleet,
+            header=invocation.header_lines(),
+            clients=args.clients,
+            workers=args.workers,
+            points=args.fleet_points,
+        )
+    if args.parts == ["fleet"] and args.output.exists():
+        # Only the fleet part ran: refresh its section, keep the rest of the report as it was.
+        first_heading = next((line for line in commentary.splitlines() if line.startswith("## ")), None)
+        args.output.write_text(splice(args.output.read_text(), section, before=first_heading))
+    else:
+        args.output.write_text(render(results, info, args.workloads, commentary, fleet=section))
     print(f"\nwrote {args.output}")
     print(
         f"background load: other processes used {results.background_share():.1%} of the CPU while measuring"

@@ -53,13 +53,23 @@ def status_kib(pid: int, field: str, proc: Path = PROC) -> int:
 
 def pss_kib(pid: int, proc: Path = PROC) -> int:
     """Proportional set size: shared pages split between the processes sharing them."""
+    return smaps_rollup_kib(pid, proc).get("Pss", 0)
+
+
+def smaps_rollup_kib(pid: int, proc: Path = PROC) -> dict[str, int]:
+    """The `kB` fields of /proc/<pid>/smaps_rollup (Rss, Pss, Pss_Anon, Pss_File, Pss_Shmem, ...);
+    {} if the process is gone."""
+    fields: dict[str, int] = {}
     try:
-        for line in (proc / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
+        lines = (proc / str(pid) / "smaps_rollup").read_text().splitlines()
     except OSError:
-        pass
-    return 0
+        return fields
+    for line in lines:  # the first line, the mapping's address range, has no "kB"
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
+            fields[name.strip()] = int(parts[0])
+    return fields
 
 
 def cpu_seconds(pid: int, proc: Path = PROC) -> float:

@@ -302,8 +302,11 @@ def ratio_levels_section(results: RunResults, workloads: Sequence[str]) -> str:
     return table(["", *(f"{level} clients" for level in levels)], rows)
 
 
-def render(results: RunResults, info: RunInfo, workloads: Sequence[str], commentary: str = "") -> str:
-    """The whole RESULTS.md; `commentary` (bench/TUNING.md: analysis and tuning log) goes at the end."""
+def render(
+    results: RunResults, info: RunInfo, workloads: Sequence[str], commentary: str = "", fleet: str = ""
+) -> str:
+    """The whole RESULTS.md; `fleet` is the multi-task part's section (bench/fleet.py), `commentary`
+    (bench/TUNING.md: analysis and tuning log) goes at the end."""
     parts = [
         "# Benchmark results",
         "",
@@ -363,6 +366,8 @@ def render(results: RunResults, info: RunInfo, workloads: Sequence[str], comment
         synth_section(results.synth),
         "",
     ]
+    if fleet:
+        parts += [fleet, ""]
     if commentary.strip():
         parts += [commentary.strip(), ""]
     return "\n".join(parts)

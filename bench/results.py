@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from bench.run_types import Mode, UpstreamCounts
 from bench.stats import LatencySummary, rate, ratio
@@ -141,6 +142,8 @@ class RunResults:
 
     scenarios: list[Scenario] = field(default_factory=list)
     synth: SynthTiming | None = None
+    #: The multi-task part (bench/fleet.py): its own records.
+    fleet: list[Any] = field(default_factory=list)
 
     def find(self, workload: str, mode: Mode, clients: int) -> Scenario | None:
         """The scenario with these parameters, if it ran."""

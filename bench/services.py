@@ -212,6 +212,7 @@ class ServerProcess:
         label: str,
         tracing: Tracing | None = None,
         open_meteo_url: str = NO_OPEN_METEO,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         port = free_port()
         self.base_url = f"http://{LOOPBACK}:{port}"
@@ -231,6 +232,7 @@ class ServerProcess:
         )
         if tracing is not None:
             env.update(tracing.environment())
+        env.update(extra_env or {})  # e.g. the fleet cache's URL (bench/fleet.py)
         module = _FLOOR_MODULE if mode == "floor" else "server"
         self.process = ManagedProcess(
             f"server ({label})",

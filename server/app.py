@@ -27,6 +27,7 @@ from server.logs import configure_logging
 from server.nws import open_nws_client
 from server.open_meteo import open_open_meteo_client
 from server.settings import ServerSettings
+from server.shared_cache import open_shared_layers
 from server.shedding import HTTP_HEADROOM, CallShedder, HttpShedder
 from server.tool_call_log import ToolCallLogger
 from server.tools import (
@@ -60,10 +61,11 @@ def create_server(settings: ServerSettings, *, clock: Callable[[], float] = time
 
     @asynccontextmanager
     async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Any]]:
+        # One shared store (and connection pool) per worker, for every upstream client's caches.
         async with (
-            open_nws_client(settings, clock=clock) as nws,
-            # Open-Meteo's answers go to the same shared store as NWS's, whichever store that is.
-            open_open_meteo_client(settings, clock=clock, shared_store=nws.shared_store) as open_meteo,
+            open_shared_layers(settings) as shared_layers,
+            open_nws_client(settings, clock=clock, shared_layers=shared_layers) as nws,
+            open_open_meteo_client(settings, clock=clock, shared_layers=shared_layers) as open_meteo,
         ):
             yield {NWS_CLIENT_KEY: nws, OPEN_METEO_CLIENT_KEY: open_meteo}
 
@@ -107,12 +109,12 @@ def worker_app(
 ) -> ASGIApp:
     """One worker process's ASGI app for the FastMCP server `build_server` makes, set up as deployed.
 
-    Logging (the bearer token redacted), tracing, the server built with the settings, wrapped by
+    Logging (every secret setting redacted), tracing, the server built with the settings, wrapped by
     `http_transport`, and the heap settled. `create_app` calls it with the weather server; an app
     factory given to `server.serving.serve` calls it with its own server (bench/floor.py does).
     """
     settings = settings or ServerSettings()
-    configure_logging(settings.log_level, secrets=settings.log_secrets)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     configure_tracing(settings.otlp_endpoint)
     app = http_transport(build_server(settings), settings)
     settle_heap()  # after everything long-lived is built (see server/gc_tuning.py)

@@ -38,6 +38,8 @@ class CallRecord:
     upstream_ms: float = 0.0
     #: The same attempts by upstream service ("nws", "open_meteo").
     by_upstream: dict[str, UpstreamAttempts] = field(default_factory=dict)
+    #: The shared cache failed or was skipped (marked unavailable) during this call.
+    shared_cache_unavailable: bool = False
 
     def summary(self) -> str | None:
         """One word for the whole call: stale beats miss beats hit."""
@@ -84,3 +86,10 @@ def record_upstream(status: int | str, elapsed_ms: float = 0.0, upstream: str = 
         attempts = record.by_upstream.setdefault(upstream, UpstreamAttempts())
         attempts.statuses.append(status)
         attempts.ms += elapsed_ms
+
+
+def record_shared_cache_unavailable() -> None:
+    """Note on the current tool call, if any, that it went without the shared cache."""
+    record = _current_call.get()
+    if record is not None:
+        record.shared_cache_unavailable = True

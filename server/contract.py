@@ -84,6 +84,7 @@ class EnvVar:
     NWS_ALERTS_TTL_SECONDS: Final = "NWS_ALERTS_TTL_SECONDS"
     NWS_STALE_WINDOW_SECONDS: Final = "NWS_STALE_WINDOW_SECONDS"
     NWS_CACHE_MAX_ENTRIES: Final = "NWS_CACHE_MAX_ENTRIES"
+    NWS_CACHE_MAX_MIB: Final = "NWS_CACHE_MAX_MIB"
     NWS_CONNECT_TIMEOUT_SECONDS: Final = "NWS_CONNECT_TIMEOUT_SECONDS"
     NWS_READ_TIMEOUT_SECONDS: Final = "NWS_READ_TIMEOUT_SECONDS"
     NWS_RETRY_ATTEMPTS: Final = "NWS_RETRY_ATTEMPTS"
@@ -109,6 +110,17 @@ class EnvVar:
     OPEN_METEO_FORECAST_TTL_SECONDS: Final = "OPEN_METEO_FORECAST_TTL_SECONDS"
     OPEN_METEO_GEOCODING_TTL_SECONDS: Final = "OPEN_METEO_GEOCODING_TTL_SECONDS"
     OPEN_METEO_AIR_QUALITY_TTL_SECONDS: Final = "OPEN_METEO_AIR_QUALITY_TTL_SECONDS"
+
+    # The cache shared by every task of the fleet (server/fleet_cache.py); the stack sets the URL
+    # and the IAM user with shared_cache_enabled. Credentials never go into the URL.
+    SHARED_CACHE_URL: Final = "MCP_SHARED_CACHE_URL"
+    SHARED_CACHE_USERNAME: Final = "MCP_SHARED_CACHE_USERNAME"
+    SHARED_CACHE_PASSWORD: Final = "MCP_SHARED_CACHE_PASSWORD"  # noqa: S105 (a variable name)
+    SHARED_CACHE_IAM_CACHE_NAME: Final = "MCP_SHARED_CACHE_IAM_CACHE_NAME"
+    SHARED_CACHE_TIMEOUT_SECONDS: Final = "MCP_SHARED_CACHE_TIMEOUT_SECONDS"
+    SHARED_CACHE_COALESCE: Final = "MCP_SHARED_CACHE_COALESCE"
+    # The region of the AWS services the server calls (the stack sets it; IAM tokens are signed for it).
+    AWS_REGION: Final = "AWS_REGION"
 
 
 #: Open-Meteo's hosts for commercial customers (its free hosts with the `customer-` prefix): where the
@@ -180,3 +192,14 @@ def keep_alive_seconds(lb_idle_timeout_seconds: int) -> int:
     target just closed and answers 502.
     """
     return lb_idle_timeout_seconds + KEEP_ALIVE_MARGIN_SECONDS
+
+
+#: Every key the server writes to the fleet cache starts with this; the stack's ElastiCache user
+#: may touch these keys only (SHARED_CACHE_ACCESS_STRING).
+SHARED_CACHE_KEY_PREFIX: Final = "mcp-weather:"
+#: The ElastiCache (Valkey) access string of the server's user: on, its own keys, and the commands
+#: the server sends (GET, SET with EX/NX/PX, DEL, PING) and nothing else. AUTH and HELLO need no
+#: permission. Tests run the server against a redis-server user with exactly this string.
+SHARED_CACHE_ACCESS_STRING: Final = f"on ~{SHARED_CACHE_KEY_PREFIX}* -@all +get +set +del +ping"
+#: Port of the fleet cache (Valkey's default).
+SHARED_CACHE_PORT: Final = 6379

@@ -38,7 +38,8 @@ EDGE_LOGGER: Final = "server.middleware"
 SHEDDING_LOGGER: Final = "server.shedding"
 #: The drain after SIGTERM (`server.draining`).
 DRAINING_LOGGER: Final = "server.draining"
-#: Errors of the cache shared between workers (`server.shared_cache`).
+#: Errors of the cache shared between workers, or between the tasks of the fleet
+#: (`server.shared_cache`, `server.fleet_cache`).
 SHARED_CACHE_LOGGER: Final = "server.shared_cache"
 #: OAuth sign-in: registrations, refused clients, reuse of refresh tokens, store and provider
 #: failures (`server.oauth`, `server.oauth_store`, `server.oauth_registration`).

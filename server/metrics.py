@@ -8,7 +8,9 @@ call, no extra permission. The tool call line gets these members next to its usu
   call, from the call's cache summary), ``NwsRequests`` and ``NwsErrors`` (upstream attempts, and
   those that failed with 429, 5xx, a timeout or no connection), and ``NwsLatency`` (ms spent waiting
   on NWS; only on calls that asked NWS at all, so cache hits do not drag it to zero);
-  ``OpenMeteoRequests``, ``OpenMeteoErrors`` and ``OpenMeteoLatency``, the same for Open-Meteo.
+  ``OpenMeteoRequests``, ``OpenMeteoErrors`` and ``OpenMeteoLatency``, the same for Open-Meteo;
+  ``SharedCacheUnavailable`` (0 or 1: the call went without the shared cache because it failed or
+  is paused after a failure; see server/shared_cache.py).
 
 The OAuth registration line (`server.oauth_registration`, one per POST /register) carries
 ``OAuthRegistrations`` (1 for a client registered) and ``OAuthRegistrationsRefused`` (1 for an
@@ -50,6 +52,7 @@ UPSTREAM_METRICS: Final = {
     NWS: (NWS_REQUESTS, NWS_ERRORS, NWS_LATENCY),
     OPEN_METEO: (OPEN_METEO_REQUESTS, OPEN_METEO_ERRORS, OPEN_METEO_LATENCY),
 }
+SHARED_CACHE_UNAVAILABLE: Final = "SharedCacheUnavailable"
 
 _FAILED_TRANSPORT: Final = frozenset({"timeout", "connect_error"})
 
@@ -69,6 +72,7 @@ def emf_members(
     cache: str | None,
     upstreams: Mapping[str, tuple[Sequence[int | str], float]],
     timestamp_ms: int | None = None,
+    shared_cache_unavailable: bool = False,
 ) -> dict[str, object]:
     """The members to add to the tool call's log line (metric values plus the ``_aws`` directive).
 
@@ -79,6 +83,7 @@ def emf_members(
         {"Name": CACHE_HITS, "Unit": "Count"},
         {"Name": CACHE_MISSES, "Unit": "Count"},
         {"Name": CACHE_STALE, "Unit": "Count"},
+        {"Name": SHARED_CACHE_UNAVAILABLE, "Unit": "Count"},
     ]
     members: dict[str, object] = {
         TOOL_DIMENSION: tool,
@@ -87,6 +92,7 @@ def emf_members(
         CACHE_HITS: int(cache == "hit"),
         CACHE_MISSES: int(cache == "miss"),
         CACHE_STALE: int(cache == "stale"),
+        SHARED_CACHE_UNAVAILABLE: int(shared_cache_unavailable),
     }
     latencies = []
     for upstream, (requests, errors, latency) in UPSTREAM_METRICS.items():

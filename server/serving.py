@@ -92,7 +92,7 @@ def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
     from server.logs import SERVER_LOGGER, configure_logging, get_logger
     from server.shared_cache import process_group_directory
 
-    configure_logging(settings.log_level, secrets=settings.log_secrets)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     log = get_logger(SERVER_LOGGER)
     if settings.uses_default_user_agent:
         log.warning(
@@ -101,7 +101,12 @@ def serve(settings: ServerSettings, *, app_factory: str = APP_FACTORY) -> None:
             " NWS may block anonymous or generic clients.",
         )
     with ExitStack() as stack:
-        if settings.workers > 1 and settings.cache_enabled and not settings.shared_cache_dir:
+        if (
+            settings.workers > 1
+            and settings.cache_enabled
+            and not settings.shared_cache_dir
+            and not settings.uses_fleet_cache  # the fleet cache replaces the per-task directory
+        ):
             # Inherited by every worker (their settings are read from the environment again).
             os.environ[EnvVar.NWS_SHARED_CACHE_DIR] = stack.enter_context(process_group_directory())
         _run_uvicorn(app_factory, settings)
@@ -123,6 +128,8 @@ def _run_uvicorn(app_factory: str, settings: ServerSettings) -> None:
         cache_enabled=settings.cache_enabled,
         keep_alive_seconds=settings.keep_alive_seconds,
         shared_cache_dir=os.environ.get(EnvVar.NWS_SHARED_CACHE_DIR),
+        shared_cache_url=settings.shared_cache_url if settings.uses_fleet_cache else None,
+        shared_cache_auth=_shared_cache_auth(settings),
     )
     uvicorn.run(
         app_factory,
@@ -139,3 +146,12 @@ def _run_uvicorn(app_factory: str, settings: ServerSettings) -> None:
         timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+
+
+def _shared_cache_auth(settings: ServerSettings) -> str | None:
+    """How the fleet cache connections authenticate, for the starting line (never the secret)."""
+    if not settings.uses_fleet_cache:
+        return None
+    if settings.shared_cache_iam_cache_name is not None:
+        return "iam"
+    return "password" if settings.shared_cache_password is not None else "none"

@@ -68,8 +68,14 @@ SECRET_VARIABLES: Final = frozenset(
         EnvVar.OAUTH_JWT_SIGNING_KEY,
         EnvVar.OAUTH_STORAGE_KEY,
         EnvVar.OPEN_METEO_API_KEY,
+        EnvVar.SHARED_CACHE_PASSWORD,
     }
 )
+#: Variables whose refused value is not repeated in the error either: a cache URL that is refused
+#: for carrying credentials would otherwise print them.
+UNECHOED_VARIABLES: Final = SECRET_VARIABLES | {EnvVar.SHARED_CACHE_URL}
+#: Longest wait of one fleet cache operation: well under a second, whatever the cache server does.
+MAX_SHARED_CACHE_TIMEOUT_SECONDS: Final = 0.9
 _DYNAMODB_TABLE_RE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 #: A Cognito group name as the `cognito:groups` claim carries it (no spaces; commas separate the list).
 _GROUP_RE = re.compile(r"^[^\s,]{1,128}$")
@@ -173,6 +179,14 @@ class ServerSettings(BaseSettings):
     alerts_ttl_seconds: float = Field(30, ge=0, le=60, validation_alias=EnvVar.NWS_ALERTS_TTL_SECONDS)
     stale_window_seconds: float = Field(900, ge=0, le=86400, validation_alias=EnvVar.NWS_STALE_WINDOW_SECONDS)
     cache_max_entries: int = Field(2048, ge=1, le=1_000_000, validation_alias=EnvVar.NWS_CACHE_MAX_ENTRIES)
+    cache_max_mib: float = Field(
+        2.0,
+        gt=0,
+        le=1024,
+        validation_alias=EnvVar.NWS_CACHE_MAX_MIB,
+        description="MiB of answers (measured as JSON) each in-process cache keeps at most, besides"
+        " its entry count: a worker's memory stays bounded however large the answers are.",
+    )
 
     connect_timeout_seconds: float = Field(
         3.0, gt=0, le=30, validation_alias=EnvVar.NWS_CONNECT_TIMEOUT_SECONDS
@@ -210,6 +224,38 @@ class ServerSettings(BaseSettings):
         validation_alias=EnvVar.NWS_SHARED_CACHE_DIR,
         description="Directory of the cache the worker processes share; `python -m server` makes one"
         " for its workers when there are several.",
+    )
+    shared_cache_url: OptionalText = Field(
+        None,
+        validation_alias=EnvVar.SHARED_CACHE_URL,
+        description="redis:// or rediss:// (TLS) URL of the cache every task shares (Valkey or Redis);"
+        " replaces the per-task directory. No credentials in it.",
+    )
+    shared_cache_username: OptionalText = Field(None, validation_alias=EnvVar.SHARED_CACHE_USERNAME)
+    shared_cache_password: OptionalSecret = Field(None, validation_alias=EnvVar.SHARED_CACHE_PASSWORD)
+    shared_cache_iam_cache_name: OptionalText = Field(
+        None,
+        validation_alias=EnvVar.SHARED_CACHE_IAM_CACHE_NAME,
+        description="ElastiCache replication group ID: sign IAM authentication tokens for it with the"
+        " task's credentials instead of sending a password.",
+    )
+    shared_cache_coalesce: bool = Field(
+        True,
+        validation_alias=EnvVar.SHARED_CACHE_COALESCE,
+        description="Coalesce misses across tasks: one process fetches a missing key, the others wait"
+        " for its answer (a claim in the cache, one more round trip per miss).",
+    )
+    aws_region: OptionalText = Field(
+        None,
+        validation_alias=EnvVar.AWS_REGION,
+        description="Region of the AWS services the server uses (the stack sets it).",
+    )
+    shared_cache_timeout_seconds: float = Field(
+        0.25,
+        gt=0,
+        le=MAX_SHARED_CACHE_TIMEOUT_SECONDS,
+        validation_alias=EnvVar.SHARED_CACHE_TIMEOUT_SECONDS,
+        description="Longest wait of one fleet cache operation (connect, authenticate and command).",
     )
     max_concurrent_calls: int = Field(
         100,
@@ -454,6 +500,44 @@ class ServerSettings(BaseSettings):
             raise ValueError("must be an absolute directory path, e.g. /dev/shm/mcp-weather-cache")
         return value.strip()
 
+    @field_validator("shared_cache_url")
+    @classmethod
+    def _check_shared_cache_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError:
+            raise ValueError("must be a URL such as rediss://cache.example.com:6379") from None
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(
+                "must start with redis:// or rediss:// (TLS), e.g. rediss://cache.example.com:6379"
+            )
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "must not carry credentials (user or password before '@'): set"
+                f" {EnvVar.SHARED_CACHE_USERNAME} and {EnvVar.SHARED_CACHE_PASSWORD} (local servers), or"
+                f" {EnvVar.SHARED_CACHE_IAM_CACHE_NAME} for ElastiCache IAM authentication"
+            )
+        if not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be scheme://host[:port][/db] with a host and no query or fragment")
+        database = parts.path.strip("/")
+        if database and not database.isdigit():
+            raise ValueError("may end in a database number only, e.g. redis://127.0.0.1:6379/0")
+        return value
+
+    @field_validator("shared_cache_username", "shared_cache_iam_cache_name")
+    @classmethod
+    def _check_cache_identifier(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if len(value) > 128 or not all(" " < ch <= "~" for ch in value):
+            raise ValueError("must be printable ASCII without spaces (at most 128 characters)")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: Any) -> Any:
@@ -462,6 +546,7 @@ class ServerSettings(BaseSettings):
     @model_validator(mode="after")
     def _check_consistency(self) -> ServerSettings:
         self._check_auth()
+        self._check_shared_cache()
         if self.forecast_ttl_min_seconds > self.forecast_ttl_max_seconds:
             raise ValueError(
                 f"{EnvVar.NWS_FORECAST_TTL_MIN_SECONDS} ({self.forecast_ttl_min_seconds:g}) must not exceed"
@@ -504,6 +589,67 @@ class ServerSettings(BaseSettings):
                 "would keep its own sign-ins; use dynamodb:<table> or one worker"
             )
 
+    def _check_shared_cache(self) -> None:
+        url = EnvVar.SHARED_CACHE_URL
+        if self.shared_cache_url is None:
+            needing = [
+                name
+                for name, value in (
+                    (EnvVar.SHARED_CACHE_USERNAME, self.shared_cache_username),
+                    (EnvVar.SHARED_CACHE_PASSWORD, self.shared_cache_password),
+                    (EnvVar.SHARED_CACHE_IAM_CACHE_NAME, self.shared_cache_iam_cache_name),
+                )
+                if value is not None
+            ]
+            if needing:
+                raise ValueError(f"{', '.join(needing)} set but {url} is not: set the cache's URL too")
+            return
+        if self.shared_cache_dir is not None:
+            raise ValueError(
+                f"{url} and {EnvVar.NWS_SHARED_CACHE_DIR} are both set: the fleet cache replaces the"
+                " per-task directory, unset one of them"
+            )
+        if self.shared_cache_iam_cache_name is not None:
+            if self.shared_cache_password is not None:
+                raise ValueError(
+                    f"{EnvVar.SHARED_CACHE_IAM_CACHE_NAME} (IAM tokens) and {EnvVar.SHARED_CACHE_PASSWORD}"
+                    " are both set: unset one of them"
+                )
+            if self.shared_cache_username is None:
+                raise ValueError(
+                    f"{EnvVar.SHARED_CACHE_IAM_CACHE_NAME} needs {EnvVar.SHARED_CACHE_USERNAME} (the"
+                    " ElastiCache user whose ID and name the token is signed for)"
+                )
+            if not self.shared_cache_url.startswith("rediss://"):
+                raise ValueError(f"IAM authentication needs TLS: {url} must start with rediss://")
+            if self.aws_region is None:
+                raise ValueError(
+                    f"{EnvVar.SHARED_CACHE_IAM_CACHE_NAME} needs {EnvVar.AWS_REGION}, the region to sign"
+                    " IAM tokens for"
+                )
+        elif self.shared_cache_username is not None and self.shared_cache_password is None:
+            raise ValueError(
+                f"{EnvVar.SHARED_CACHE_USERNAME} needs {EnvVar.SHARED_CACHE_PASSWORD} (or"
+                f" {EnvVar.SHARED_CACHE_IAM_CACHE_NAME} for IAM tokens)"
+            )
+
+    @property
+    def uses_fleet_cache(self) -> bool:
+        """True when the caches sit behind the fleet-wide cache server (MCP_SHARED_CACHE_URL)."""
+        return self.cache_enabled and self.shared_cache_url is not None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The values of every secret setting that is set: never written to a log line."""
+        values = (
+            self.auth_token,
+            self.oidc_client_secret,
+            self.oauth_jwt_signing_key,
+            self.oauth_storage_key,
+            self.shared_cache_password,
+            self.open_meteo_api_key,
+        )
+        return tuple(value.get_secret_value() for value in values if value is not None)
+
     @property
     def effective_auth_mode(self) -> AuthMode:
         """MCP_AUTH_MODE, or when unset: token if MCP_AUTH_TOKEN is set, else none (as before)."""
@@ -516,13 +662,6 @@ class ServerSettings(BaseSettings):
         """The OAuth store's DynamoDB table, or None for the in-memory store."""
         kind, _, table = self.oauth_store.partition(":")
         return table if kind == "dynamodb" else None
-
-    @property
-    def log_secrets(self) -> tuple[str, ...]:
-        """Values the logs redact wherever they would appear: the bearer token, the Open-Meteo key."""
-        return tuple(
-            secret.get_secret_value() for secret in (self.auth_token, self.open_meteo_api_key) if secret
-        )
 
     @property
     def uses_default_user_agent(self) -> bool:
@@ -550,7 +689,7 @@ def describe_validation_error(error: ValidationError) -> str:
     lines = []
     for problem in problems(error, whole="configuration"):
         shown = ""
-        if isinstance(problem.given, str) and problem.where not in SECRET_VARIABLES:
+        if isinstance(problem.given, str) and problem.where not in UNECHOED_VARIABLES:
             shown = f" (got {problem.given!r})"
         lines.append(f"{problem.where}: {problem.message}{shown}")
     return "\n".join(lines)

@@ -77,6 +77,7 @@ class ToolCallLogger(ToolCallMiddleware):
                 upstreams={
                     name: (attempts.statuses, attempts.ms) for name, attempts in record.by_upstream.items()
                 },
+                shared_cache_unavailable=record.shared_cache_unavailable,
             ),
             **person,
         )

@@ -15,7 +15,13 @@ from constructs import Construct
 
 from server import metrics
 
-from .metric_dimensions import ALB_NAMESPACE, CONTAINER_INSIGHTS_NAMESPACE, ECS_NAMESPACE, MetricDimensions
+from .metric_dimensions import (
+    ALB_NAMESPACE,
+    CONTAINER_INSIGHTS_NAMESPACE,
+    ECS_NAMESPACE,
+    ELASTICACHE_NAMESPACE,
+    MetricDimensions,
+)
 
 
 @dataclass(frozen=True)
@@ -238,6 +244,70 @@ class Alarms(Construct):
                 threshold=props.oauth_registrations_per_minute,
                 # No registrations: nothing is flooding.
                 treat_missing_data="notBreaching",
+                **common,
+            )
+
+        if props.dimensions.shared_cache_nodes:
+            self._shared_cache_alarms(props, common)
+
+    def _shared_cache_alarms(self, props: AlarmsProps, common: dict[str, object]) -> None:
+        """The fleet cache's nodes, the busiest one counts: CPU, memory and evictions."""
+        nodes = props.dimensions.shared_cache_nodes
+        for key, metric, stat, threshold, description in (
+            (
+                "shared_cache_cpu",
+                "CPUUtilization",
+                "Average",
+                props.cpu_percent,
+                f"A fleet cache node's CPU is above {props.cpu_percent}% (size up shared_cache_node_type).",
+            ),
+            (
+                "shared_cache_memory",
+                "DatabaseMemoryUsagePercentage",
+                "Average",
+                props.memory_percent,
+                f"A fleet cache node uses more than {props.memory_percent}% of its memory for data "
+                "(evictions follow: size up shared_cache_node_type).",
+            ),
+            (
+                "shared_cache_evictions",
+                "Evictions",
+                "Sum",
+                0,
+                "The fleet cache evicted entries before their time: stale answers during an NWS "
+                "outage may be missing (size up shared_cache_node_type).",
+            ),
+        ):
+            queries = [
+                _metric(
+                    f"node{index}",
+                    ELASTICACHE_NAMESPACE,
+                    metric,
+                    stat,
+                    props.dimensions.shared_cache_node(node),
+                )
+                for index, node in enumerate(nodes)
+            ]
+            ids = ", ".join(query.id for query in queries)
+            self.alarms[key] = CloudwatchMetricAlarm(
+                self,
+                key,
+                alarm_name=f"{props.name}-{key.replace('_', '-')}",
+                alarm_description=description,
+                comparison_operator="GreaterThanThreshold",
+                threshold=threshold,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                treat_missing_data="notBreaching",
+                metric_query=[
+                    *queries,
+                    CloudwatchMetricAlarmMetricQuery(
+                        id="busiest",
+                        expression=f"MAX([{ids}])",
+                        label=f"{metric} (busiest node)",
+                        return_data=True,
+                    ),
+                ],
                 **common,
             )
 

@@ -542,7 +542,34 @@ class InfraConfig(BaseSettings):
         "read it. Unset: Open-Meteo's free non-commercial API, without a key.",
     )
 
+    # --- fleet cache ----------------------------------------------------------------------------
+    shared_cache_enabled: bool = Field(
+        False,
+        description="One ElastiCache for Valkey cache shared by every task (MCP_SHARED_CACHE_URL), "
+        "so upstream requests stay flat as tasks are added and any task answers stale for a key "
+        "another fetched. TLS in transit, encrypted at rest, IAM authentication (no password exists), "
+        "private subnets, reachable from the tasks only; CPU, memory and eviction alarms.",
+    )
+    shared_cache_node_type: str = Field(
+        "cache.t4g.micro",
+        description="ElastiCache node type of the fleet cache (Graviton by default: 2 vCPUs, 0.5 GiB).",
+    )
+    shared_cache_replicas: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Read replicas of the fleet cache's primary (0-5). 1 or more turn on Multi-AZ with "
+        "automatic failover; 0 is one node (a failure empties the cache; the tasks carry on without it).",
+    )
+
     # --- validation -----------------------------------------------------------------------------
+    @field_validator("shared_cache_node_type")
+    @classmethod
+    def _cache_node_type_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"cache\.[a-z0-9]+\.[a-z0-9]+", value):
+            raise ValueError("must be an ElastiCache node type such as cache.t4g.micro or cache.r7g.large")
+        return value
+
     @field_validator("name")
     @classmethod
     def _name_fits_aws_limits(cls, value: str) -> str:
@@ -743,7 +770,27 @@ class InfraConfig(BaseSettings):
             )
         self._check_auth()
         self._check_task_fits()
+        self._check_shared_cache()
         return self
+
+    def _check_shared_cache(self) -> None:
+        if not self.shared_cache_enabled:
+            unused = [
+                key
+                for key, used in (
+                    ("shared_cache_node_type", self.shared_cache_node_type != "cache.t4g.micro"),
+                    ("shared_cache_replicas", self.shared_cache_replicas != 0),
+                )
+                if used
+            ]
+            if unused:
+                raise ValueError(f"{' and '.join(unused)} only apply with shared_cache_enabled: set it true")
+            return
+        if "--" in self.name:
+            raise ValueError(
+                f"with shared_cache_enabled, name ({self.name!r}) names the ElastiCache cache, whose "
+                "IDs may not contain two hyphens in a row: choose another name"
+            )
 
     def _check_auth(self) -> None:
         if self.auth_mode != "token":

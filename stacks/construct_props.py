@@ -32,6 +32,7 @@ from .network import Network, NetworkProps
 from .oauth import OAuthSignIn, OAuthSignInProps
 from .service import McpServiceProps
 from .service_logs import ServiceLogs, ServiceLogsProps
+from .shared_cache import SharedCache, SharedCacheProps
 from .source_hash import image_source_hash
 from .tracing import TracingSettings, tracing_environment
 from .waf import Waf, WafProps, waf_log_group_name
@@ -50,6 +51,8 @@ def encryption_key(config: InfraConfig, aws: AwsContext) -> EncryptionKeyProps:
         services.append("secretsmanager")
     if config.image_uri is None:
         services.append("ecr")
+    if config.shared_cache_enabled:
+        services.append("elasticache")
     return EncryptionKeyProps(name=config.name, aws=aws, log_group_names=log_groups, via_services=services)
 
 
@@ -201,6 +204,20 @@ def oauth_sign_in(config: InfraConfig, aws: AwsContext) -> OAuthSignInProps:
     )
 
 
+def shared_cache(
+    config: InfraConfig, aws: AwsContext, network: Network, kms_key_arn: str | None
+) -> SharedCacheProps:
+    return SharedCacheProps(
+        name=config.name,
+        aws=aws,
+        vpc_id=network.vpc.id,
+        subnet_ids=network.private_subnet_ids,
+        node_type=config.shared_cache_node_type,
+        replicas=config.shared_cache_replicas,
+        kms_key_arn=kms_key_arn,
+    )
+
+
 def mcp_service(
     config: InfraConfig,
     aws: AwsContext,
@@ -213,6 +230,7 @@ def mcp_service(
     load_balancer: LoadBalancer,
     auth_token: AuthToken | None,
     oauth: OAuthSignIn | None,
+    shared_cache: SharedCache | None = None,
 ) -> McpServiceProps:
     return McpServiceProps(
         name=config.name,
@@ -231,7 +249,7 @@ def mcp_service(
         health_check_path=config.health_check_path,
         health_check_grace_period_seconds=config.health_check_grace_period_seconds,
         stop_timeout_seconds=STOP_TIMEOUT_SECONDS,
-        environment=server_environment(config, aws, oauth),
+        environment=server_environment(config, aws, oauth, shared_cache),
         target_group_arn=load_balancer.target_group.arn,
         load_balancer_security_group_id=load_balancer.security_group.id,
         image_build=image.build,
@@ -240,7 +258,10 @@ def mcp_service(
         auth_secret_kms_key_arn=(kms_key_arn if config.creates_auth_token_secret else None),
         extra_secrets=_extra_secrets(config, oauth),
         extra_secrets_kms_key_arn=kms_key_arn if config.open_meteo_api_key_secret_arn is not None else None,
-        task_permissions=oauth.task_permissions() if oauth else (),
+        task_permissions=(
+            *(oauth.task_permissions() if oauth else ()),
+            *(shared_cache.task_permissions() if shared_cache else ()),
+        ),
         redeploy_triggers=_redeploy_triggers(config, auth_token, oauth),
         autoscaled=config.autoscaling_enabled,
         ecs_exec=config.ecs_exec_enabled,
@@ -292,7 +313,9 @@ def tracing(config: InfraConfig) -> TracingSettings | None:
     )
 
 
-def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn | None) -> dict[str, str]:
+def server_environment(
+    config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn | None, shared_cache: SharedCache | None = None
+) -> dict[str, str]:
     """The server's environment contract (server/contract.py), filled from the config."""
     environment = {
         EnvVar.HOST: "0.0.0.0",  # noqa: S104 - inside the task's own network namespace
@@ -327,6 +350,16 @@ def server_environment(config: InfraConfig, aws: AwsContext, oauth: OAuthSignIn 
         )
         if config.oauth_allowed_groups:
             environment[EnvVar.OAUTH_ALLOWED_GROUPS] = ",".join(config.oauth_allowed_groups)
+    if shared_cache is not None:
+        environment.update(
+            {
+                EnvVar.SHARED_CACHE_URL: shared_cache.url,
+                # IAM authentication: the server signs tokens for this user and cache in this region.
+                EnvVar.SHARED_CACHE_USERNAME: shared_cache.user.user_name,
+                EnvVar.SHARED_CACHE_IAM_CACHE_NAME: shared_cache.replication_group.replication_group_id,
+                EnvVar.AWS_REGION: aws.region,
+            }
+        )
     return environment
 
 

@@ -16,6 +16,7 @@ from .metric_dimensions import (
     ALB_NAMESPACE,
     CONTAINER_INSIGHTS_NAMESPACE,
     ECS_NAMESPACE,
+    ELASTICACHE_NAMESPACE,
     MetricDimensions,
     flat,
 )
@@ -223,6 +224,7 @@ class Dashboard(Construct):
                     region,
                 )
             )
+        widgets += _shared_cache_widgets(props.dimensions, region)
         self.dashboard = CloudwatchDashboard(
             self,
             "dashboard",
@@ -233,3 +235,39 @@ class Dashboard(Construct):
             f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
             f"#dashboards:name={self.dashboard.dashboard_name}"
         )
+
+
+def _shared_cache_widgets(dimensions: MetricDimensions, region: str) -> list[dict[str, object]]:
+    """The fleet cache, when there is one: its nodes' load, and what the tasks noticed of it."""
+    nodes = [flat(dimensions.shared_cache_node(node)) for node in dimensions.shared_cache_nodes]
+    if not nodes:
+        return []
+    cache = ELASTICACHE_NAMESPACE
+    return [
+        _widget(
+            "Fleet cache: CPU and memory (%)",
+            [
+                *[[cache, "CPUUtilization", *node] for node in nodes],
+                *[[cache, "DatabaseMemoryUsagePercentage", *node] for node in nodes],
+            ],
+            0,
+            36,  # below the OAuth registrations (y 30)
+            region,
+            stat="Average",
+        ),
+        _widget(
+            "Fleet cache: evictions, items, calls without it",
+            [
+                *[[cache, "Evictions", *node] for node in nodes],
+                *[[cache, "CurrItems", *node, {"stat": "Average", "yAxis": "right"}] for node in nodes],
+                [
+                    metrics.NAMESPACE,
+                    metrics.SHARED_CACHE_UNAVAILABLE,
+                    {"label": "tool calls without the cache"},
+                ],
+            ],
+            12,
+            36,
+            region,
+        ),
+    ]

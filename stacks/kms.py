@@ -1,4 +1,5 @@
-"""One customer-managed KMS key for the stack's data at rest: log groups, the token secret, ECR.
+"""One customer-managed KMS key for the stack's data at rest: log groups, the token secret, ECR, the
+fleet cache.
 
 The key policy is the whole authorization story of a KMS key, so it names each use:
 
@@ -6,8 +7,9 @@ The key policy is the whole authorization story of a KMS key, so it names each u
   deletion) but gets no cryptographic operation from the key policy itself;
 - CloudWatch Logs may use it only for the stack's own log groups (the encryption context carries
   the log group ARN);
-- Secrets Manager and ECR may use it on behalf of principals of this account only (``kms:ViaService``
-  plus ``kms:CallerAccount``), which is how AWS's own managed keys for those services are scoped.
+- Secrets Manager, ECR and ElastiCache may use it on behalf of principals of this account only
+  (``kms:ViaService`` plus ``kms:CallerAccount``), which is how AWS's own managed keys for those
+  services are scoped.
 
 The policy is an inline JSON document rather than an ``aws_iam_policy_document``: in a key policy
 ``"Resource": "*"`` means "this key", which generic IAM policy checks cannot know.

@@ -7,7 +7,7 @@ from pathlib import Path
 from cdktf import TerraformOutput
 from constructs import Construct
 
-from server.contract import MCP_PATH
+from server.contract import MCP_PATH, SHARED_CACHE_PORT
 
 from . import construct_props as props
 from .access_logs import AccessLogs
@@ -31,13 +31,14 @@ from .oauth import OAuthSignIn
 from .provider import configure_backend, provider_for
 from .service import McpService
 from .service_logs import ServiceLogs
+from .shared_cache import SharedCache
 from .waf import Waf
 
 
 class McpServerStack(ReadableStack):
     """The MCP server on ECS (EC2, arm64) behind an internet-facing ALB, plus the optional features
     InfraConfig turns on (HTTPS and domain, token auth, autoscaling, alarms, dashboard, access logs,
-    VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed key, tracing).
+    VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed key, tracing, the fleet cache).
 
     The constructor is the table of the stack: one construct per statement, in dependency order,
     behind the key that turns it on. Which config keys feed each construct: `construct_props`.
@@ -94,6 +95,11 @@ class McpServerStack(ReadableStack):
             AuthToken(self, "auth", props.auth_token(config, kms_key_arn)) if config.token_auth else None
         )
         self.oauth = OAuthSignIn(self, "oauth", props.oauth_sign_in(config, aws)) if config.oauth else None
+        self.shared_cache = (
+            SharedCache(self, "shared_cache", props.shared_cache(config, aws, self.network, kms_key_arn))
+            if config.shared_cache_enabled
+            else None
+        )
 
         self.service = McpService(
             self,
@@ -109,15 +115,25 @@ class McpServerStack(ReadableStack):
                 load_balancer=self.load_balancer,
                 auth_token=self.auth_token,
                 oauth=self.oauth,
+                shared_cache=self.shared_cache,
             ),
         )
         self.load_balancer.allow_to(self.service, self.service.security_group)
+        if self.shared_cache is not None:
+            self.shared_cache.admit(self.service.security_group)
+            self.service.allow_to(
+                "task_to_shared_cache",
+                self.shared_cache.security_group,
+                SHARED_CACHE_PORT,
+                "Valkey (TLS) to the fleet cache",
+            )
 
         dimensions = MetricDimensions(
             alb_arn_suffix=self.load_balancer.alb.arn_suffix,
             target_group_arn_suffix=self.load_balancer.target_group.arn_suffix,
             cluster_name=self.capacity.cluster.name,
             service_name=self.service.service.name,
+            shared_cache_nodes=self.shared_cache.member_cluster_ids if self.shared_cache else (),
         )
         self.autoscaling = (
             ServiceAutoscaling(self, "autoscaling", props.service_autoscaling(config, dimensions))
@@ -170,6 +186,11 @@ class McpServerStack(ReadableStack):
             outputs["sign_in_url"] = (self.oauth.sign_in_url(self.aws), "Cognito hosted sign-in domain")
         if self.dashboard is not None:
             outputs["dashboard_url"] = (self.dashboard.url, "CloudWatch dashboard of the service")
+        if self.shared_cache is not None:
+            outputs["shared_cache_url"] = (
+                self.shared_cache.url,
+                "Fleet cache endpoint (TLS; IAM authentication as the tasks' user only)",
+            )
         if self.alarms is not None and self.alarms.topic is not None:
             outputs["alarm_topic_arn"] = (self.alarms.topic.arn, "SNS topic the alarms notify")
         for output_id, (value, description) in outputs.items():

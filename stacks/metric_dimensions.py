@@ -14,6 +14,7 @@ from typing import Final
 ALB_NAMESPACE: Final = "AWS/ApplicationELB"
 ECS_NAMESPACE: Final = "AWS/ECS"
 CONTAINER_INSIGHTS_NAMESPACE: Final = "ECS/ContainerInsights"
+ELASTICACHE_NAMESPACE: Final = "AWS/ElastiCache"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,12 @@ class MetricDimensions:
     target_group_arn_suffix: str
     cluster_name: str
     service_name: str
+    #: The fleet cache's nodes (ElastiCache cache cluster IDs), when there is one.
+    shared_cache_nodes: tuple[str, ...] = ()
+
+    def shared_cache_node(self, node: str) -> dict[str, str]:
+        """Dimensions of one fleet cache node's ElastiCache metrics (CPU, memory, evictions)."""
+        return {"CacheClusterId": node}
 
     @property
     def load_balancer(self) -> dict[str, str]:

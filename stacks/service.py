@@ -327,6 +327,22 @@ class McpService(Construct):
             depends_on=list(props.service_depends_on),
         )
 
+    def allow_to(
+        self, id_: str, security_group: SecurityGroup, port: int, description: str
+    ) -> VpcSecurityGroupEgressRule:
+        """Let the tasks reach `port` in `security_group` (an egress rule of the tasks' group; the
+        other side admits the tasks with its own ingress rule)."""
+        return VpcSecurityGroupEgressRule(
+            self,
+            id_,
+            security_group_id=self.security_group.id,
+            description=description,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            referenced_security_group_id=security_group.id,
+        )
+
     @staticmethod
     def _containers(props: McpServiceProps) -> list[dict[str, object]]:
         containers = [McpService._container(props)]

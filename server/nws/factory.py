@@ -10,17 +10,22 @@ import httpx
 
 from server.nws.client import NwsClient
 from server.settings import ServerSettings
-from server.shared_cache import open_store
+from server.shared_cache import SharedLayers, open_shared_layers
 
 
 @asynccontextmanager
 async def open_nws_client(
-    settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic
+    settings: ServerSettings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    shared_layers: SharedLayers | None = None,
 ) -> AsyncIterator[NwsClient]:
     """The process's NWS client with its pooled HTTP connections; closes them on exit.
 
-    `clock` (monotonic seconds) decides freshness and expiry of cache entries. With
-    `NWS_SHARED_CACHE_DIR` set, the caches share their entries with the other workers through it.
+    `clock` (monotonic seconds) decides freshness and expiry of cache entries. `shared_layers`: the
+    process's shared layers (`server.shared_cache.open_shared_layers`), which every upstream client
+    of the process should share; None opens this client's own from the settings
+    (`MCP_SHARED_CACHE_URL`, else `NWS_SHARED_CACHE_DIR`).
     """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
@@ -29,11 +34,10 @@ async def open_nws_client(
         pool=settings.connect_timeout_seconds,
     )
     async with AsyncExitStack() as stack:
-        store = None
-        if settings.shared_cache_dir and settings.cache_enabled:
-            store = await stack.enter_async_context(open_store(settings.shared_cache_dir))
+        if shared_layers is None:
+            shared_layers = await stack.enter_async_context(open_shared_layers(settings))
         http = await stack.enter_async_context(_http_client(settings, timeout))
-        yield NwsClient(http, settings, clock=clock, shared_store=store)
+        yield NwsClient(http, settings, clock=clock, shared_layers=shared_layers)
 
 
 def _http_client(settings: ServerSettings, timeout: httpx.Timeout) -> httpx.AsyncClient:

@@ -52,7 +52,7 @@ from server.open_meteo.parsing import (
 )
 from server.retry import TRANSIENT_STATUSES, TransientStatus, retrying
 from server.settings import ServerSettings
-from server.shared_cache import SharedLayer
+from server.shared_cache import NO_SHARED_LAYERS, SharedLayers
 from server.tracing import request_span, set_response
 from server.world_models import AirQuality, Place, PointForecast
 
@@ -107,7 +107,7 @@ class OpenMeteoClient:
         settings: ServerSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
-        shared_store: Any = None,
+        shared_layers: SharedLayers = NO_SHARED_LAYERS,
     ) -> None:
         self._http = http
         self._settings = settings
@@ -122,9 +122,15 @@ class OpenMeteoClient:
         }
 
         def shared(collection: str, kind: Any) -> dict[str, Any]:
-            if shared_store is None:
-                return common
-            return {**common, "shared": SharedLayer(shared_store, collection, TypeAdapter(kind))}
+            # The layer other processes share for this collection (None: this worker's cache only),
+            # and the entry size the byte budget counts: the answer's JSON length (as for NWS).
+            adapter: TypeAdapter[Any] = TypeAdapter(kind)
+            return {
+                **common,
+                "shared": shared_layers.layer(collection, kind),
+                "max_bytes": int(settings.cache_max_mib * 1024 * 1024),
+                "size_of": lambda value: len(adapter.dump_json(value)),
+            }
 
         self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
         self.breaker = CircuitBreaker(

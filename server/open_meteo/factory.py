@@ -6,24 +6,27 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 
 from server import __version__
 from server.open_meteo.client import OpenMeteoClient
 from server.settings import ServerSettings
+from server.shared_cache import NO_SHARED_LAYERS, SharedLayers
 
 
 @asynccontextmanager
 async def open_open_meteo_client(
-    settings: ServerSettings, *, clock: Callable[[], float] = time.monotonic, shared_store: Any = None
+    settings: ServerSettings,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    shared_layers: SharedLayers = NO_SHARED_LAYERS,
 ) -> AsyncIterator[OpenMeteoClient]:
     """The process's Open-Meteo client; closes its connections on exit.
 
-    `shared_store`: the store the workers share (the one the NWS client was given, see
-    `server.app`), so Open-Meteo answers are shared exactly like NWS's, whatever that store is; None
-    keeps them in this process only.
+    `shared_layers`: the process's shared layers (`server.shared_cache.open_shared_layers`, the same
+    factory the NWS client was given, see `server.app`), so Open-Meteo answers are shared exactly
+    like NWS's, whatever the store is; the default keeps them in this process only.
     """
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
@@ -39,4 +42,4 @@ async def open_open_meteo_client(
         follow_redirects=False,
         trust_env=False,
     ) as http:
-        yield OpenMeteoClient(http, settings, clock=clock, shared_store=shared_store)
+        yield OpenMeteoClient(http, settings, clock=clock, shared_layers=shared_layers)

@@ -18,7 +18,7 @@ from bench.chaos_outcomes import (
 )
 from bench.chaos_plan import COLD_EVERY, HOT_STATES, calls, is_cached_key, plan_json, schedule
 from bench.chaos_proxy import UNHEALTHY_AFTER, TargetGroup
-from bench.chaos_report import ChaosRun, evaluate, outage_upstream_bound, render
+from bench.chaos_report import ChaosRun, MemoryMark, evaluate, outage_upstream_bound, render
 from bench.invocation import Invocation
 from bench.procfs import Machine
 from fakes.nws import Fault
@@ -34,17 +34,28 @@ def test_schedule_covers_every_fault_then_soaks_to_the_total_then_restarts() -> 
 
     assert names == [
         "healthy", "burst 500", "burst 503", "429 Retry-After", "timeouts", "resets", "slow", "outage",
-        "recovery", "soak", "restart",
+        "recovery", *["soak"] * 8, "restart",
     ]  # fmt: skip
     assert phases[0].fault is None
     assert phases[0].calls == 10_000
     assert phases[0].rss_mark
     assert sum(phase.calls for phase in phases[:-1]) == 100_000  # the soak ends at exactly 100k
-    assert [phase.name for phase in phases if phase.rss_mark] == ["healthy", "soak"]
-    assert [phase.name for phase in phases if phase.restart] == ["restart"]  # after both RSS marks
+    ends = list(itertools.accumulate(phase.calls for phase in phases))
+    marks = [end for end, phase in zip(ends, phases, strict=True) if phase.rss_mark]
+    assert marks == [10_000, 20_000, *range(30_000, 100_001, 10_000)]  # memory read every 10k calls
+    assert [phase.name for phase in phases if phase.restart] == ["restart"]  # after every memory mark
     outage = phases[names.index("outage")]
     assert outage.fault == Fault(every=1, status=503)
     assert phases[names.index("429 Retry-After")].fault.retry_after == 2
+
+
+def test_the_soak_alone_is_the_healthy_phase_then_healthy_calls_to_the_total() -> None:
+    phases = schedule(soak_calls=100_000, soak_only=True)
+
+    assert [phase.fault for phase in phases] == [None] * 10
+    assert [phase.calls for phase in phases] == [10_000] * 10
+    assert all(phase.rss_mark for phase in phases)
+    assert not any(phase.restart for phase in phases)
 
 
 def test_a_scaled_down_schedule_keeps_every_phase_and_drops_a_soak_that_is_already_reached() -> None:
@@ -140,7 +151,7 @@ def test_phase_summary_counts_kinds_stale_answers_and_cached_keys() -> None:
     assert summary.latency.p50_ms == pytest.approx(300)
 
 
-def run_with(phases: list, marks: list[tuple[int, float]]) -> ChaosRun:
+def run_with(phases: list, pss: list[tuple[int, float]]) -> ChaosRun:
     return ChaosRun(
         invocation=Invocation(
             command="pipenv run chaos",
@@ -154,7 +165,7 @@ def run_with(phases: list, marks: list[tuple[int, float]]) -> ChaosRun:
         workers=2,
         latency_ms=150,
         phases=phases,
-        rss_marks=marks,
+        memory_marks=[MemoryMark(calls, rss=value + 60, pss=value) for calls, value in pss],
     )
 
 
@@ -162,14 +173,15 @@ def test_targets_are_met_by_a_clean_run_and_each_fails_on_its_own_evidence() -> 
     outage = summarize_phase("outage", [CallRecord(0.1, "stale", False, True)] * 10, 20.0)
     outage.upstream_requests = 50
     restart = summarize_phase("restart", [CallRecord(0.1, "ok", False, True)] * 10, 10.0)
-    clean = run_with([outage, restart], [(10_000, 500.0), (100_000, 540.0)])
+    # The first mark (10k calls) is before the caches are full: the target starts at 20k.
+    clean = run_with([outage, restart], [(10_000, 300.0), (20_000, 500.0), (100_000, 540.0)])
 
     assert [check.met for check in evaluate(clean)] == [True] * 5
 
     outage.kinds["tool_error:other"] += 1
     outage.upstream_requests = outage_upstream_bound(20.0, 4) + 1
     restart.kinds["connection_lost"] += 1
-    leaky = run_with([outage, restart], [(10_000, 500.0), (100_000, 560.0)])
+    leaky = run_with([outage, restart], [(20_000, 500.0), (100_000, 560.0)])
     assert [check.met for check in evaluate(leaky)] == [False, True, False, False, False]
 
 
@@ -182,12 +194,14 @@ def test_report_has_targets_phases_errors_and_memory() -> None:
     phase = summarize_phase("outage", [CallRecord(0.1, "tool_error:breaker_open", True, False)], 1.0)
     phase.notes = ["NWS answers nothing but 503"]
 
-    text = render(run_with([phase], [(10_000, 500.0), (100_000, 510.0)]))
+    text = render(run_with([phase], [(20_000, 500.0), (100_000, 510.0)]))
 
     for heading in ("## Targets", "## Phases", "## Errors by kind", "## Memory"):
         assert heading in text
     assert "| outage | NWS answers nothing but 503 | breaker_open 1 | - |" in text
-    assert "500 MiB -> 510 MiB (+2.0%)" in text
+    assert "PSS after 100000 calls within 10 % of PSS after 20000" in text
+    assert "500 MiB -> 510 MiB (+2.0%; RSS 560 -> 570)" in text
+    assert "| 100000 | 570 | 510 | 0 | 0 | 0 |" in text
 
 
 def test_command_line_rejects_nonsense() -> None:

@@ -60,3 +60,16 @@ def test_this_machine_is_described() -> None:
     machine = procfs.machine()
     assert machine.cores >= 1
     assert machine.memory_gib > 0
+
+
+def test_smaps_rollup_splits_pss_into_anonymous_file_and_shared_memory(tmp_path: Path) -> None:
+    (tmp_path / "12").mkdir()
+    (tmp_path / "12" / "smaps_rollup").write_text(
+        "55d0e1-7ffc00 ---p 00000000 00:00 0    [rollup]\n"
+        "Rss:  900 kB\nPss:  640 kB\nPss_Anon:  500 kB\nPss_File:  100 kB\nPss_Shmem:  40 kB\n"
+    )
+
+    fields = procfs.smaps_rollup_kib(12, tmp_path)
+
+    assert fields == {"Rss": 900, "Pss": 640, "Pss_Anon": 500, "Pss_File": 100, "Pss_Shmem": 40}
+    assert procfs.smaps_rollup_kib(13, tmp_path) == {}

@@ -29,6 +29,13 @@ harness, and never in the stacks: the product must not hide a diff (no ignore_ch
    fails with "name already in use" and other creates leave duplicates. Seen on this 2-core
    machine under load: the provider's retry of a create whose first answer never arrived. The
    launcher answers a repeated EC2 ClientToken with the first successful answer.
+8. ElastiCache: moto has no user groups (Create/Describe/Modify/DeleteUserGroup) and cannot
+   delete a cache subnet group; a replication group ignores NumCacheClusters (always one node),
+   creates none of its member cache clusters (AWS does, and the provider reads the engine version,
+   security groups, parameter group and maintenance window from the first of them), and is never
+   removed after DeleteReplicationGroup (the provider waits for it to go). The launcher keeps
+   user groups, makes the member clusters with the replication group's settings (as AWS reports
+   them), and removes deleted groups.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import threading
 from typing import Any
 
@@ -44,11 +52,15 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 from flask import has_request_context, request
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 from moto.ec2.models.security_groups import SecurityGroupRule
 from moto.ec2.responses import EC2Response
 from moto.ec2.responses.launch_templates import LaunchTemplates
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elasticache.exceptions import ElastiCacheException
+from moto.elasticache.models import ElastiCacheBackend
+from moto.elasticache.responses import ElastiCacheResponse
 from moto.iam import policy_conditions
 from moto.iam.access_control import IAMPolicy, IAMPolicyStatement, PermissionResult
 from moto.kms.responses import KmsResponse
@@ -222,6 +234,178 @@ def _patch_client_token_idempotency() -> None:
     EC2Response.call_action = call_action  # type: ignore[method-assign]
 
 
+class _UserGroupNotFound(ElastiCacheException):
+    code = "UserGroupNotFoundFault"
+
+
+class _CacheSubnetGroupInUse(ElastiCacheException):
+    code = "CacheSubnetGroupInUse"
+
+
+def _patch_elasticache() -> None:
+    user_groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+    def groups(self: ElastiCacheResponse) -> dict[str, dict[str, Any]]:
+        return user_groups.setdefault((self.current_account, self.region), {})
+
+    def user_group_arn(self: ElastiCacheResponse, group_id: str) -> str:
+        return f"arn:aws:elasticache:{self.region}:{self.current_account}:usergroup:{group_id}"
+
+    def create_user_group(self: ElastiCacheResponse) -> ActionResult:
+        group_id = self._get_param("UserGroupId")
+        group = {
+            "UserGroupId": group_id,
+            "Status": "active",
+            "Engine": self._get_param("Engine"),
+            "UserIds": list(self._get_param("UserIds", [])),
+            "MinimumEngineVersion": "7.2",
+            "ReplicationGroups": [],
+            "ARN": user_group_arn(self, group_id),
+        }
+        groups(self)[group_id] = group
+        tags = self._get_param("Tags", [])
+        if tags:
+            self.elasticache_backend.tagging_service.tag_resource(group["ARN"], tags)
+        return ActionResult(group)
+
+    def find(self: ElastiCacheResponse, group_id: str) -> dict[str, Any]:
+        if group_id not in groups(self):
+            raise _UserGroupNotFound(f"User group {group_id} not found.")
+        return groups(self)[group_id]
+
+    def describe_user_groups(self: ElastiCacheResponse) -> ActionResult:
+        group_id = self._get_param("UserGroupId")
+        found = [find(self, group_id)] if group_id else list(groups(self).values())
+        for group in found:  # what AWS reports: the replication groups using it
+            group["ReplicationGroups"] = [
+                rg.replication_group_id
+                for rg in self.elasticache_backend.replication_groups.values()
+                if group["UserGroupId"] in (rg.user_group_ids or [])
+            ]
+        return ActionResult({"UserGroups": found})
+
+    def modify_user_group(self: ElastiCacheResponse) -> ActionResult:
+        group = find(self, self._get_param("UserGroupId"))
+        removed = set(self._get_param("UserIdsToRemove", []))
+        group["UserIds"] = [u for u in group["UserIds"] if u not in removed]
+        group["UserIds"] += [u for u in self._get_param("UserIdsToAdd", []) if u not in group["UserIds"]]
+        return ActionResult(group)
+
+    def delete_user_group(self: ElastiCacheResponse) -> ActionResult:
+        group = find(self, self._get_param("UserGroupId"))
+        groups(self).pop(group["UserGroupId"])
+        return ActionResult({**group, "Status": "deleting"})
+
+    def delete_cache_subnet_group(self: ElastiCacheResponse) -> ActionResult:
+        name = self._get_param("CacheSubnetGroupName")
+        backend = self.elasticache_backend
+        backend.describe_cache_subnet_groups(name)  # raises CacheSubnetGroupNotFound
+        if any(rg.cache_subnet_group_name == name for rg in backend.replication_groups.values()):
+            raise _CacheSubnetGroupInUse(f"Cache subnet group {name} is in use.")
+        backend.cache_subnet_groups.pop(name)
+        return EmptyResult()
+
+    create_rg = ElastiCacheResponse.create_replication_group
+    delete_rg = ElastiCacheResponse.delete_replication_group
+
+    def create_replication_group(self: ElastiCacheResponse) -> ActionResult:
+        result = create_rg(self)
+        backend = self.elasticache_backend
+        group = backend.replication_groups[self._get_param("ReplicationGroupId")]
+        wanted = self._get_int_param("NumCacheClusters") or 1
+        (node_group,) = group.node_groups
+        members = node_group["node_group_members"]
+        zones = self._get_param("PreferredCacheClusterAZs", []) or ["us-east-1a", "us-east-1b"]
+        while len(members) < wanted:
+            member_id = f"{group.replication_group_id}-{len(members) + 1:0>3}"
+            domain = node_group["primary_endpoint_address"].removeprefix("master.")
+            members.append(
+                {
+                    "cache_cluster_id": member_id,
+                    "cache_node_id": node_group["node_group_id"],
+                    "read_endpoint": {"address": f"{member_id}.{domain}", "port": group.port},
+                    "preferred_availability_zone": zones[len(members) % len(zones)],
+                    "current_role": "replica",
+                }
+            )
+            group.member_clusters.append(member_id)
+        version = self._get_param("EngineVersion") or "8.0"
+        for member in members:
+            cluster = backend.create_cache_cluster(
+                cache_cluster_id=member["cache_cluster_id"],
+                replication_group_id=group.replication_group_id,
+                az_mode=None,
+                preferred_availability_zone=member["preferred_availability_zone"],
+                num_cache_nodes=1,
+                cache_node_type=group.cache_node_type,
+                engine=group.engine,
+                engine_version=version,
+                cache_parameter_group_name=None,
+                cache_subnet_group_name=self._get_param("CacheSubnetGroupName"),
+                transit_encryption_enabled=group.transit_encryption_enabled,
+                network_type="ipv4",
+                ip_discovery="ipv4",
+                snapshot_name=None,
+                preferred_maintenance_window=self._get_param("PreferredMaintenanceWindow"),
+                port=group.port,
+                notification_topic_arn=None,
+                auto_minor_version_upgrade=self._get_param("AutoMinorVersionUpgrade") != "false",
+                snapshot_retention_limit=group.snapshot_retention_limit,
+                snapshot_window=group.snapshot_window,
+                auth_token=None,
+                outpost_mode=None,
+                preferred_outpost_arn=None,
+                preferred_availability_zones=None,
+                cache_security_group_names=None,
+                security_group_ids=self._get_param("SecurityGroupIds", []),
+                tags=None,
+                snapshot_arns=None,
+                preferred_outpost_arns=None,
+                log_delivery_configurations=[],
+                cache_node_ids_to_remove=None,
+                cache_node_ids_to_reboot=None,
+            )
+            # What DescribeCacheClusters reports for a member of a Valkey replication group.
+            cluster.replication_group_id = group.replication_group_id
+            cluster.snapshot_window = group.snapshot_window
+            cluster.security_groups = [
+                {"SecurityGroupId": sg, "Status": "active"} for sg in cluster.security_group_ids
+            ]
+            family = f"default.{group.engine}{version.split('.')[0]}"
+            cluster.cache_parameter_group = {
+                "CacheParameterGroupName": family,
+                "ParameterApplyStatus": "in-sync",
+            }
+            cluster.at_rest_encryption_enabled = group.at_rest_encryption_enabled
+            cluster.transit_encryption_mode = "required" if group.transit_encryption_enabled else None
+        return result
+
+    def delete_replication_group(self: ElastiCacheResponse) -> ActionResult:
+        result = delete_rg(self)
+        backend = self.elasticache_backend
+        group = backend.replication_groups.pop(self._get_param("ReplicationGroupId"))
+        for member in group.node_groups[0]["node_group_members"]:
+            backend.cache_clusters.pop(member["cache_cluster_id"], None)
+        return result
+
+    arn_pattern = re.compile(r"^arn:aws:elasticache:.*:[0-9]*:usergroup:.*$")
+    list_tags = ElastiCacheBackend.list_tags_for_resource
+
+    def list_tags_for_resource(self: ElastiCacheBackend, arn: str) -> dict[str, list[dict[str, str]]]:
+        if arn_pattern.match(arn):
+            return self.tagging_service.list_tags_for_resource(arn)
+        return list_tags(self, arn)
+
+    ElastiCacheResponse.create_user_group = create_user_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.describe_user_groups = describe_user_groups  # type: ignore[attr-defined]
+    ElastiCacheResponse.modify_user_group = modify_user_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.delete_user_group = delete_user_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.create_replication_group = create_replication_group  # type: ignore[method-assign]
+    ElastiCacheResponse.delete_replication_group = delete_replication_group  # type: ignore[method-assign]
+    ElastiCacheBackend.list_tags_for_resource = list_tags_for_resource  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -235,6 +419,7 @@ def main() -> None:
     _patch_autoscaling_tags()
     _patch_key_rotation_period()
     _patch_client_token_idempotency()
+    _patch_elasticache()
     tls = ["--ssl-cert", args.ssl_cert, "--ssl-key", args.ssl_key] if args.ssl_cert else []
     # Loopback only, always.
     moto_main(["-H", "127.0.0.1", "-p", str(args.port), *tls])

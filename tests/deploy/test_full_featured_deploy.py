@@ -1,8 +1,9 @@
 """examples/full-featured.json on emulated AWS: HTTPS with a domain, generated token, autoscaling,
 alarms with email, dashboard, access logs, VPC endpoints, ECS Exec, WAF, flow logs, a customer-managed
-key. Deploy, no drift, then the move from token auth to OAuth sign-in (auth_mode oauth: Cognito, state
-table, keys) with deletion protection lifted, no drift, teardown leaving nothing behind.
-Tests run in file order and share one deployment (see tests/deploy/conftest.py).
+key, the fleet cache (ElastiCache for Valkey). Deploy, no drift, then the move from token auth to
+OAuth sign-in (auth_mode oauth: Cognito, state table, keys) with deletion protection lifted, no
+drift, teardown leaving nothing behind. Tests run in file order and share one deployment (see
+tests/deploy/conftest.py).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def test_https_listener_alarms_and_scaling_exist(project: Project, outputs: dict
     assert listeners[443]["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[80]["DefaultActions"][0]["Type"] == "redirect"
     alarms = project.client("cloudwatch").describe_alarms(AlarmNamePrefix="mcp-server-")["MetricAlarms"]
-    assert len(alarms) == 7
+    assert len(alarms) == 10  # 7 of the service, 3 of the fleet cache
     targets = project.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")
     assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets["ScalableTargets"]] == [(1, 3)]
 
@@ -115,6 +116,38 @@ def test_flow_logs_and_encrypted_log_groups_exist(project: Project, outputs: dic
         "/aws/vpc/mcp-server/flow-logs": 365,
     }
     assert all(group["kmsKeyId"].endswith(key_id) for group in groups)
+
+
+def test_the_fleet_cache_is_valkey_over_tls_with_an_iam_user_and_no_secret(
+    project: Project, outputs: dict[str, Any]
+) -> None:
+    elasticache = project.client("elasticache")
+    (group,) = elasticache.describe_replication_groups(ReplicationGroupId="mcp-server-cache")[
+        "ReplicationGroups"
+    ]
+    assert group["MemberClusters"] == ["mcp-server-cache-001", "mcp-server-cache-002"]
+    assert (group["MultiAZ"], group["AutomaticFailover"]) == ("enabled", "enabled")
+    assert group["TransitEncryptionEnabled"] is True
+    assert group["AtRestEncryptionEnabled"] is True
+    assert group["AuthTokenEnabled"] is False
+    key_arn = project.client("kms").describe_key(KeyId="alias/mcp-server")["KeyMetadata"]["Arn"]
+    assert group["KmsKeyId"] == key_arn
+    assert group["UserGroupIds"] == ["mcp-server-cache"]
+    users = {user["UserId"]: user for user in elasticache.describe_users()["Users"]}
+    assert users["mcp-server-tasks"]["Authentication"]["Type"] == "iam"
+    assert users["mcp-server-default"]["AccessString"] == "off -@all"
+    endpoint = group["NodeGroups"][0]["PrimaryEndpoint"]["Address"]
+    assert outputs["shared_cache_url"] == f"rediss://{endpoint}:6379"
+    (service,) = project.client("ecs").describe_services(cluster="mcp-server", services=["mcp-server"])[
+        "services"
+    ]
+    definition = project.client("ecs").describe_task_definition(taskDefinition=service["taskDefinition"])
+    environment = {
+        e["name"]: e["value"] for e in definition["taskDefinition"]["containerDefinitions"][0]["environment"]
+    }
+    assert environment["MCP_SHARED_CACHE_URL"] == outputs["shared_cache_url"]
+    assert environment["MCP_SHARED_CACHE_USERNAME"] == "mcp-server-tasks"
+    assert environment["MCP_SHARED_CACHE_IAM_CACHE_NAME"] == "mcp-server-cache"
 
 
 def test_plan_after_deploy_has_no_changes(project: Project, outputs: dict[str, Any]) -> None:

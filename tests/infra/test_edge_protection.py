@@ -132,6 +132,7 @@ def test_key_policy_names_each_service_and_grants_no_direct_use(full_synth: Synt
         "CloudWatchLogsForTheStackLogGroups",
         "SecretsmanagerForThisAccount",
         "EcrForThisAccount",
+        "ElasticacheForThisAccount",
     }
     for statement in statements.values():
         assert statement["Principal"] != "*"
@@ -149,7 +150,7 @@ def test_key_policy_names_each_service_and_grants_no_direct_use(full_synth: Synt
         "aws-waf-logs-mcp-server",
         "/aws/vpc/mcp-server/flow-logs",
     ]
-    for service in ("secretsmanager", "ecr"):
+    for service in ("secretsmanager", "ecr", "elasticache"):
         condition = statements[f"{service.capitalize()}ForThisAccount"]["Condition"]["StringEquals"]
         assert condition["kms:ViaService"].startswith(f"{service}.")
         assert condition["kms:CallerAccount"] == "${data.aws_caller_identity.caller.account_id}"

@@ -134,7 +134,7 @@ def test_open_meteo_defaults_are_its_public_free_hosts_without_a_key() -> None:
     assert defaults.open_meteo_geocoding_url == "https://geocoding-api.open-meteo.com/v1/search"
     assert defaults.open_meteo_air_quality_url == "https://air-quality-api.open-meteo.com/v1/air-quality"
     assert defaults.open_meteo_api_key is None
-    assert defaults.log_secrets == ()
+    assert defaults.secret_values() == ()
 
 
 def test_forecast_ttl_floor_above_ceiling_is_rejected() -> None:

@@ -16,7 +16,7 @@ from fakes.open_meteo import SEOUL, FakeOpenMeteo
 from server.contract import EnvVar
 from server.open_meteo import open_open_meteo_client
 from server.settings import AIR_QUALITY_TTL_SECONDS, FORECAST_TTL_SECONDS, GEOCODING_TTL_SECONDS
-from server.shared_cache import open_store
+from server.shared_cache import open_shared_layers, open_store
 from tests.server.conftest import (
     MCP_HEADERS,
     FakeClock,
@@ -176,23 +176,27 @@ async def test_with_caching_disabled_every_call_goes_to_open_meteo(
 async def test_an_answer_one_worker_fetched_is_a_hit_for_another_and_its_stale_copy_too(
     tmp_path: Path, open_meteo: FakeOpenMeteo
 ) -> None:
-    settings = make_settings("http://127.0.0.1:9", **open_meteo.environment())
+    settings = make_settings(
+        "http://127.0.0.1:9", **open_meteo.environment(), **{EnvVar.NWS_SHARED_CACHE_DIR: str(tmp_path)}
+    )
     clock = FakeClock()
     key, collection = "37.57,126.98", "open_meteo_forecasts"
-    async with open_store(str(tmp_path)) as store:  # what the workers of one task share
-        assert store is not None
-        async with open_open_meteo_client(settings, clock=clock, shared_store=store) as first:
+    async with open_shared_layers(settings) as layers:  # what the workers of one task share
+        assert layers.enabled
+        async with open_open_meteo_client(settings, clock=clock, shared_layers=layers) as first:
             fetched = await first.forecast(*SEOUL)
-        async with open_open_meteo_client(settings, clock=clock, shared_store=store) as second:
+        async with open_open_meteo_client(settings, clock=clock, shared_layers=layers) as second:
             shared = await second.forecast(*SEOUL)
         assert open_meteo.count("/v1/forecast") == 1
         # An hour later (wall clock, which the workers share): past its freshness, still kept.
-        document = await store.kv.get(key=key, collection=collection)
-        assert document is not None
-        document.update(fetched_at=fetched.fetched_at - 3600, fresh_until=fetched.fetched_at - 60)
-        await store.kv.put(key=key, collection=collection, value=document, ttl=600)
+        async with open_store(str(tmp_path)) as store:  # the same directory, as another worker opens it
+            assert store is not None
+            document = await store.kv.get(key=key, collection=collection)
+            assert document is not None
+            document.update(fetched_at=fetched.fetched_at - 3600, fresh_until=fetched.fetched_at - 60)
+            await store.kv.put(key=key, collection=collection, value=document, ttl=600)
         open_meteo.fail("/v1/", 503, times=100)
-        async with open_open_meteo_client(settings, clock=clock, shared_store=store) as third:
+        async with open_open_meteo_client(settings, clock=clock, shared_layers=layers) as third:
             stale = await third.forecast(*SEOUL)
 
     assert (fetched.status, shared.status, stale.status) == ("miss", "hit", "stale")

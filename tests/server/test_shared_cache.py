@@ -23,7 +23,7 @@ from structlog.testing import capture_logs
 
 from fakes.nws import ALERT_AREAS, FakeNws
 from server.contract import EnvVar
-from server.shared_cache import REPORT_EVERY_SECONDS, FailureReport, SharedLayer, SharedStore, open_store
+from server.shared_cache import REPORT_EVERY_SECONDS, FailureReport, SharedLayer, StoreGuard, open_store
 from tests.server.conftest import MCP_HEADERS, FakeClock, ServerProcess, jsonrpc, start_server
 from tests.server.server_logs import log_events, worker_pids
 
@@ -230,15 +230,17 @@ async def test_a_full_store_that_still_answers_reads_is_reported_once_not_per_wr
     directory = tmp_path / "shared"
     async with open_store(str(directory)) as store:  # an answer stored while there was room
         assert store is not None
-        await SharedLayer(store, "alerts", TypeAdapter(str)).put(
+        await SharedLayer(store.kv, "alerts", TypeAdapter(str), store.guard).put(
             "kept", "an answer", fetched_at=time.time(), fresh_for=60, keep_for=600
         )
     fill_up(directory)
     clock = FakeClock()
 
     async with DiskStore(directory=str(directory)) as kv:
-        store = SharedStore(kv, FailureReport(str(directory), clock=clock))
-        alerts, forecasts = (SharedLayer(store, name, TypeAdapter(str)) for name in ("alerts", "forecasts"))
+        guard = StoreGuard(FailureReport(str(directory), clock=clock))
+        alerts, forecasts = (
+            SharedLayer(kv, name, TypeAdapter(str), guard) for name in ("alerts", "forecasts")
+        )
         with capture_logs() as logs:
             for index in range(10):
                 kept = await alerts.get("kept")  # reading still works...
