@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +15,7 @@ from server.contract import MAIN_STACK_NAME
 from stacks.config import ENV_PREFIX, InfraConfig, load_infra_config
 from stacks.node_env import JSII_QUIET_ENV
 from tests.conftest import session_directory
+from tests.synth_cache import synthesized
 from tests.terraform_cli import write_cli_config
 
 for _name, _value in JSII_QUIET_ENV.items():
@@ -108,32 +106,34 @@ class Synth:
         return self.document(stack)["data"][data_type][name]
 
 
+#: Where the session keeps its synthesized configurations; CI points this and the security scan at one
+#: fresh directory, so the scan checks what the tests synthesized instead of synthesizing again.
+SYNTH_CACHE_ENV = "MCP_TEST_SYNTH_CACHE"
+
+
 @pytest.fixture(scope="session")
 def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Synth]:
     """synthesize(**overrides) -> Synth, cached per configuration for the whole session.
 
-    The cache is on disk and shared by the xdist workers: the first worker that needs a
-    configuration synthesizes it under a file lock, the others wait for it and read the result
-    (a synth costs ~11 s; the sources cannot change during a session).
+    The cache is on disk (`tests/synth_cache.py`) and shared by the xdist workers: the first worker
+    that needs a configuration synthesizes it under a file lock, the others wait for it and read the
+    result (a synth costs ~11 s).
     """
-    cache_root = session_directory(tmp_path_factory) / "synth-cache"
-    cache_root.mkdir(exist_ok=True)
+    configured = os.environ.get(SYNTH_CACHE_ENV)
+    cache_root = Path(configured) if configured else session_directory(tmp_path_factory) / "synth-cache"
     cache: dict[str, Synth] = {}
 
     def run(config_file: Path | None = None, **overrides: Any) -> Synth:
         key = json.dumps([str(config_file), overrides], sort_keys=True)
         if key not in cache:
             config = load_test_config(config_file, **overrides)
-            outdir = cache_root / hashlib.sha256(key.encode()).hexdigest()[:16]
-            with (cache_root / f"{outdir.name}.lock").open("w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-                if not (outdir / "done").exists():
-                    from stacks.app import build_app  # loads jsii: only on a worker that synthesizes
 
-                    shutil.rmtree(outdir, ignore_errors=True)  # a worker that died half-way
-                    build_app(config, outdir=str(outdir)).synth()
-                    (outdir / "done").write_text(key)
-            cache[key] = Synth(config, outdir)
+            def build(outdir: Path) -> None:
+                from stacks.app import build_app  # loads jsii: only on a worker that synthesizes
+
+                build_app(config, outdir=str(outdir)).synth()
+
+            cache[key] = Synth(config, synthesized(cache_root, config_file, overrides, build))
         return cache[key]
 
     return run
