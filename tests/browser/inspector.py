@@ -137,9 +137,17 @@ def add_header(page: Page, server_id: str, name: str, value: str) -> None:
     expect(dialog).to_be_hidden()
 
 
-def toggle_connection(page: Page, server_id: str) -> None:
-    """Click the server's connect switch (its visible track: the input itself is covered)."""
-    _switch(page, server_id).locator("xpath=..").click()
+def connect(page: Page, server_id: str) -> None:
+    """Turn the server's connect switch on, as a person does once it shows off.
+
+    After a failed connection the switch stays on for a moment after the card says Failed; a click
+    then would turn it off, so the click waits for the switch to be off first. The click goes to its
+    visible track (the input itself is covered).
+    """
+    switch = _switch(page, server_id)
+    expect(switch).not_to_be_checked()
+    switch.locator("xpath=..").click()
+    expect(switch).to_be_checked()
 
 
 def expect_status(page: Page, server_id: str, status: str) -> None:

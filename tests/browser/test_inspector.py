@@ -20,11 +20,11 @@ from tests.browser.inspector import (
     InspectorProcess,
     add_header,
     add_server,
+    connect,
     expect_status,
     open_network_log,
     open_tools,
     run_tool,
-    toggle_connection,
 )
 from tests.server.conftest import TEST_TOKEN, ServerProcess
 
@@ -61,7 +61,7 @@ def test_inspector_connects_without_auth_lists_the_tools_and_shows_a_forecast(
     from_page = _requests_to(page, open_server)
     page.goto(inspector.url)
     add_server(page, "weather-open", open_server.mcp_url)
-    toggle_connection(page, "weather-open")
+    connect(page, "weather-open")
     expect_status(page, "weather-open", "Connected")
 
     _shows_a_forecast(page, tool_names(open_server))
@@ -77,11 +77,11 @@ def test_inspector_connects_with_the_bearer_token_and_shows_a_forecast(
     page.goto(inspector.url)
     add_server(page, "weather-token", token_server.mcp_url)
     # Without the token the server refuses the connection (401), and the Inspector says so.
-    toggle_connection(page, "weather-token")
+    connect(page, "weather-token")
     expect_status(page, "weather-token", "Failed")
 
     add_header(page, "weather-token", "Authorization", f"Bearer {TEST_TOKEN}")
-    toggle_connection(page, "weather-token")
+    connect(page, "weather-token")
     expect_status(page, "weather-token", "Connected")
 
     _shows_a_forecast(page, tool_names(token_server, {"Authorization": f"Bearer {TEST_TOKEN}"}))
@@ -104,7 +104,7 @@ def test_inspector_signs_in_with_oauth_and_calls_a_tool(
 
     # Connect: the backend gets 401, discovers the authorization server, registers the Inspector
     # and sends the browser to /authorize, which shows this server's consent page.
-    toggle_connection(page, "weather-oauth")
+    connect(page, "weather-oauth")
     page.wait_for_url(f"{oauth_server.base_url}/consent?*")
     callback = f"{inspector.url}/oauth/callback"
     expect(page.get_by_text("MCP Inspector").first).to_be_visible()
