@@ -38,7 +38,7 @@ from typing import Any, Final, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from server.breaker import CircuitBreaker, CircuitOpen
-from server.cache import Shared, V
+from server.cache import ResponseCache, Shared, V
 from server.call_record import record_shared_cache_unavailable
 from server.logs import SHARED_CACHE_LOGGER, get_logger
 from server.settings import ServerSettings
@@ -248,6 +248,23 @@ class SharedLayers:
         if self._make is None:
             return None
         return self._make(collection, TypeAdapter(kind))
+
+    def response_cache(
+        self, collection: str, kind: Any, settings: ServerSettings, clock: Callable[[], float]
+    ) -> ResponseCache[Any]:
+        """A worker's cache of `kind` answers kept under `collection`, bounded by the settings' entry
+        count and byte budget (an entry counts its answer's JSON length), this collection's shared
+        layer behind it (none without a shared store)."""
+        adapter: TypeAdapter[Any] = TypeAdapter(kind)
+        return ResponseCache(
+            maxsize=settings.cache_max_entries,
+            stale_window=settings.stale_window_seconds,
+            enabled=settings.cache_enabled,
+            clock=clock,
+            shared=self.layer(collection, kind),
+            max_bytes=int(settings.cache_max_mib * 1024 * 1024),
+            size_of=lambda value: len(adapter.dump_json(value)),
+        )
 
 
 #: No shared store: each worker keeps its own cache only.

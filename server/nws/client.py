@@ -8,21 +8,16 @@ for the error messages, which say which service failed and whether retrying may 
 
 from __future__ import annotations
 
-import asyncio
-import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
-import anyio
 import httpx
-from pydantic import TypeAdapter
 
-from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
-from server.call_record import record_upstream
 from server.coordinates import format_coordinate
 from server.logs import NWS_LOGGER, get_logger
+from server.metrics import NWS
 from server.models import (
     Alert,
     GridForecast,
@@ -58,12 +53,27 @@ from server.nws.parsing import (
     parse_stations,
     problem_details,
 )
-from server.retry import TRANSIENT_STATUSES, TransientStatus, retrying
 from server.settings import ServerSettings
 from server.shared_cache import NO_SHARED_LAYERS, SharedLayers
-from server.tracing import request_span, set_response
+from server.upstream_requests import Upstream, UpstreamRequests
 
 log = get_logger(NWS_LOGGER)
+
+#: How NWS is named and fails, for its breaker, limit and retries (`UpstreamRequests`).
+UPSTREAM: Final = Upstream(
+    service=SERVICE,
+    log_prefix="nws",
+    label=NWS,
+    log=log,
+    unavailable=NwsUnavailable,
+    circuit_open=NwsCircuitOpen,
+    busy=NwsBusy,
+    bad_response=NwsBadResponse,
+    error=NwsError,
+    rate_limited_advice=". Try again in a minute.",
+    connect_failed="Could not connect to the National Weather Service API. Try again in a few minutes.",
+    path_of=lambda path: path,  # NWS paths carry no secret: spans keep the query (`?point=`)
+)
 
 
 class NwsClient:
@@ -77,47 +87,21 @@ class NwsClient:
         clock: Callable[[], float] = time.monotonic,
         shared_layers: SharedLayers = NO_SHARED_LAYERS,
     ) -> None:
-        self._http = http
         self._settings = settings
-        common: dict[str, Any] = {
-            "maxsize": settings.cache_max_entries,
-            "stale_window": settings.stale_window_seconds,
-            "enabled": settings.cache_enabled,
-            "clock": clock,
-        }
 
-        def shared(collection: str, kind: Any) -> dict[str, Any]:
-            # The layer other processes share for this collection (None: this worker's cache only),
-            # and the entry size the byte budget counts: the answer's JSON length.
-            adapter: TypeAdapter[Any] = TypeAdapter(kind)
-            return {
-                **common,
-                "shared": shared_layers.layer(collection, kind),
-                "max_bytes": int(settings.cache_max_mib * 1024 * 1024),
-                "size_of": lambda value: len(adapter.dump_json(value)),
-            }
+        def cache(collection: str, kind: Any) -> ResponseCache[Any]:
+            return shared_layers.response_cache(collection, kind, settings, clock)
 
-        self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
-        self.breaker = CircuitBreaker(
-            failures=settings.breaker_failures,
-            open_seconds=settings.breaker_open_seconds,
-            clock=clock,
-            on_change=_log_breaker_change,
-        )
-        self._points: ResponseCache[GridPoint | NoForecastGrid] = ResponseCache(
-            **shared("points", GridPoint | NoForecastGrid)
-        )
-        self._forecasts: ResponseCache[GridForecast] = ResponseCache(**shared("forecasts", GridForecast))
-        self._alerts: ResponseCache[tuple[Alert, ...]] = ResponseCache(**shared("alerts", tuple[Alert, ...]))
-        self._hourly: ResponseCache[HourlyForecast] = ResponseCache(**shared("hourly", HourlyForecast))
-        self._stations: ResponseCache[tuple[Station, ...]] = ResponseCache(
-            **shared("stations", tuple[Station, ...])
-        )
-        self._observations: ResponseCache[Observation | None] = ResponseCache(
-            **shared("observations", Observation | None)
-        )
-        self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = ResponseCache(
-            **shared("point_alerts", tuple[Alert, ...] | None)
+        self._requests = UpstreamRequests(http, settings, UPSTREAM, clock=clock)
+        self.breaker = self._requests.breaker
+        self._points: ResponseCache[GridPoint | NoForecastGrid] = cache("points", GridPoint | NoForecastGrid)
+        self._forecasts: ResponseCache[GridForecast] = cache("forecasts", GridForecast)
+        self._alerts: ResponseCache[tuple[Alert, ...]] = cache("alerts", tuple[Alert, ...])
+        self._hourly: ResponseCache[HourlyForecast] = cache("hourly", HourlyForecast)
+        self._stations: ResponseCache[tuple[Station, ...]] = cache("stations", tuple[Station, ...])
+        self._observations: ResponseCache[Observation | None] = cache("observations", Observation | None)
+        self._point_alerts: ResponseCache[tuple[Alert, ...] | None] = cache(
+            "point_alerts", tuple[Alert, ...] | None
         )
 
     async def point(self, latitude: float, longitude: float) -> Lookup[GridPoint]:
@@ -249,122 +233,14 @@ class NwsClient:
             ) from None
 
     async def _get(self, path: str, *, point_lookup: bool = False, stale: bool = False) -> httpx.Response:
-        """GET through the circuit breaker and the concurrency limit, with retries.
+        """GET through NWS's breaker, limit and retries (`UpstreamRequests`); a final non-200 is an error.
 
         `stale`: a stale entry can answer instead, so do not queue behind a full limiter.
         """
-        try:
-            probe = self.breaker.before_request()
-        except CircuitOpen as refused:
-            wait = max(1, math.ceil(refused.retry_after))
-            raise NwsCircuitOpen(
-                f"{SERVICE} is failing right now, so this server has paused its requests to it."
-                f" Try again in {wait} seconds.",
-                retry_after=wait,
-            ) from None
-        if stale and self._limiter.locked():
-            if probe:
-                self.breaker.release_probe()
-            raise NwsBusy(
-                f"{SERVICE} is slow to answer right now. Try again in a few seconds.", retry_after=1
-            )
-        try:
-            response = await self._send(path)
-        except NwsBusy:
-            if probe:
-                self.breaker.release_probe()
-            raise
-        except NwsUnavailable as failure:
-            self.breaker.record_failure(failure.retry_after)
-            raise
-        except NwsError:
-            self.breaker.record_success()  # NWS answered, with something unusable: not an outage
-            raise
-        except BaseException:
-            if probe:
-                self.breaker.release_probe()
-            raise
-        self.breaker.record_success()
+        response = await self._requests.get(path, stale=stale)
         if response.status_code == 200:
             return response
         raise self._client_error(response, point_lookup=point_lookup)
-
-    async def _send(self, path: str) -> httpx.Response:
-        """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget.
-
-        Waiting for a free slot of the concurrency limit counts against the budget too.
-        """
-        settings = self._settings
-        budget = settings.retry_budget_seconds
-        attempts = retrying(
-            attempts=settings.retry_attempts,
-            budget_seconds=budget,
-            backoff_seconds=settings.retry_backoff_seconds,
-        )
-        admitted = False
-        try:
-            with anyio.fail_after(budget):
-                async with self._limiter:
-                    admitted = True
-                    async for attempt in attempts:
-                        with attempt:
-                            response = await self._attempt(path, attempt.retry_state.attempt_number)
-        except TimeoutError:
-            if not admitted:
-                raise NwsBusy(
-                    f"{SERVICE} is slow to answer and this server's requests to it are queued."
-                    " Try again in a few seconds.",
-                    retry_after=1,
-                ) from None
-            raise NwsUnavailable(
-                f"{SERVICE} did not answer within {budget:g} seconds. Try again in a few minutes."
-            ) from None
-        except httpx.TimeoutException:
-            raise NwsUnavailable(f"{SERVICE} timed out. Try again in a few minutes.") from None
-        except httpx.TransportError:
-            raise NwsUnavailable(
-                "Could not connect to the National Weather Service API. Try again in a few minutes."
-            ) from None
-        except httpx.RequestError as error:  # redirect loops, undecodable bodies, ...
-            log.warning("nws_request_error", path=path, error=type(error).__name__)
-            raise NwsBadResponse(
-                f"{SERVICE} sent a response this server could not use. Try again in a few minutes."
-            ) from None
-        except TransientStatus as transient:
-            response = transient.response
-            if response.status_code == 429:
-                raise NwsUnavailable(
-                    f"{SERVICE} is rate-limiting requests right now (HTTP 429). Try again in a minute.",
-                    status=429,
-                    retry_after=transient.retry_after,
-                ) from None
-            raise NwsUnavailable(
-                f"{SERVICE} is having trouble (HTTP {response.status_code}). This is usually temporary;"
-                " try again in a few minutes.",
-                status=response.status_code,
-                retry_after=transient.retry_after,
-            ) from None
-        return response
-
-    async def _attempt(self, path: str, number: int = 1) -> httpx.Response:
-        with request_span(path, number) as span:
-            started = time.perf_counter()
-            try:
-                response = await self._http.get(path)
-            except httpx.TimeoutException:
-                record_upstream("timeout", (time.perf_counter() - started) * 1000)
-                set_response(span, "timeout")
-                raise
-            except httpx.TransportError:
-                record_upstream("connect_error", (time.perf_counter() - started) * 1000)
-                set_response(span, "connect_error")
-                raise
-            record_upstream(response.status_code, (time.perf_counter() - started) * 1000)
-            set_response(span, response.status_code)
-        if response.status_code in TRANSIENT_STATUSES:
-            log.info("nws_transient_status", path=path, status=response.status_code)
-            raise TransientStatus(response)
-        return response
 
     @staticmethod
     def _client_error(response: httpx.Response, *, point_lookup: bool) -> NwsError:
@@ -397,8 +273,3 @@ class NwsClient:
         reason = f"HTTP {status}: {title}" if title else f"HTTP {status}"
         message = f"{SERVICE} rejected the request ({reason}). Retrying will not help."
         return NwsRejected(message, status=status)
-
-
-def _log_breaker_change(previous: State, current: State) -> None:
-    level = log.warning if current == "open" else log.info
-    level("nws_circuit", previous=previous, state=current)

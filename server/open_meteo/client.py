@@ -11,20 +11,14 @@ shared with the other workers, and served stale (labelled) when Open-Meteo fails
 
 from __future__ import annotations
 
-import asyncio
-import math
 import time
 from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import anyio
 import httpx
-from pydantic import TypeAdapter
 
-from server.breaker import CircuitBreaker, CircuitOpen, State
 from server.cache import Lookup, ResponseCache
-from server.call_record import record_upstream
 from server.contract import EnvVar
 from server.logs import OPEN_METEO_LOGGER, get_logger
 from server.metrics import OPEN_METEO
@@ -50,13 +44,28 @@ from server.open_meteo.parsing import (
     parse_forecast,
     parse_places,
 )
-from server.retry import TRANSIENT_STATUSES, TransientStatus, retrying
 from server.settings import ServerSettings
 from server.shared_cache import NO_SHARED_LAYERS, SharedLayers
-from server.tracing import request_span, set_response
+from server.upstream_requests import Upstream, UpstreamRequests
 from server.world_models import AirQuality, Place, PointForecast
 
 log = get_logger(OPEN_METEO_LOGGER)
+
+#: How Open-Meteo is named and fails, for its breaker, limit and retries (`UpstreamRequests`).
+UPSTREAM: Final = Upstream(
+    service=SERVICE,
+    log_prefix="open_meteo",
+    label=OPEN_METEO,
+    log=log,
+    unavailable=OpenMeteoUnavailable,
+    circuit_open=OpenMeteoCircuitOpen,
+    busy=OpenMeteoBusy,
+    bad_response=OpenMeteoBadResponse,
+    error=OpenMeteoError,
+    rate_limited_advice=": its free tier allows about 10,000 calls a day. Try again later.",
+    connect_failed=f"Could not connect to {SERVICE}. Try again in a few minutes.",
+    path_of=lambda url: urlsplit(url).path,  # the coordinates and the key travel in the query
+)
 
 #: Places asked of the geocoding API per name, whatever `count` a caller wants (one cache entry serves
 #: every count up to it: Open-Meteo ranks the same places first).
@@ -109,45 +118,19 @@ class OpenMeteoClient:
         clock: Callable[[], float] = time.monotonic,
         shared_layers: SharedLayers = NO_SHARED_LAYERS,
     ) -> None:
-        self._http = http
         self._settings = settings
         key = settings.open_meteo_api_key
         #: Query parameters of every request: the commercial key, when there is one.
         self._key_params = {"apikey": key.get_secret_value()} if key else {}
-        common: dict[str, Any] = {
-            "maxsize": settings.cache_max_entries,
-            "stale_window": settings.stale_window_seconds,
-            "enabled": settings.cache_enabled,
-            "clock": clock,
-        }
 
-        def shared(collection: str, kind: Any) -> dict[str, Any]:
-            # The layer other processes share for this collection (None: this worker's cache only),
-            # and the entry size the byte budget counts: the answer's JSON length (as for NWS).
-            adapter: TypeAdapter[Any] = TypeAdapter(kind)
-            return {
-                **common,
-                "shared": shared_layers.layer(collection, kind),
-                "max_bytes": int(settings.cache_max_mib * 1024 * 1024),
-                "size_of": lambda value: len(adapter.dump_json(value)),
-            }
+        def cache(collection: str, kind: Any) -> ResponseCache[Any]:
+            return shared_layers.response_cache(collection, kind, settings, clock)
 
-        self._limiter = asyncio.Semaphore(settings.max_concurrent_requests)
-        self.breaker = CircuitBreaker(
-            failures=settings.breaker_failures,
-            open_seconds=settings.breaker_open_seconds,
-            clock=clock,
-            on_change=_log_breaker_change,
-        )
-        self._places: ResponseCache[tuple[Place, ...]] = ResponseCache(
-            **shared("open_meteo_places", tuple[Place, ...])
-        )
-        self._forecasts: ResponseCache[PointForecast] = ResponseCache(
-            **shared("open_meteo_forecasts", PointForecast)
-        )
-        self._air_quality: ResponseCache[AirQuality] = ResponseCache(
-            **shared("open_meteo_air_quality", AirQuality)
-        )
+        self._requests = UpstreamRequests(http, settings, UPSTREAM, clock=clock)
+        self.breaker = self._requests.breaker
+        self._places: ResponseCache[tuple[Place, ...]] = cache("open_meteo_places", tuple[Place, ...])
+        self._forecasts: ResponseCache[PointForecast] = cache("open_meteo_forecasts", PointForecast)
+        self._air_quality: ResponseCache[AirQuality] = cache("open_meteo_air_quality", AirQuality)
 
     async def places(self, query: str) -> Lookup[tuple[Place, ...]]:
         """Places matching a name in any language, most relevant first (at most MAX_PLACES)."""
@@ -212,124 +195,15 @@ class OpenMeteoClient:
             ) from None
 
     async def _get(self, url: str, params: dict[str, str], *, stale: bool = False) -> httpx.Response:
-        """GET through Open-Meteo's circuit breaker and the concurrency limit, with retries.
+        """GET through Open-Meteo's breaker, limit and retries (`UpstreamRequests`), with the key if there
+        is one; a final non-200 is an error.
 
         `stale`: a stale entry can answer instead, so do not queue behind a full limiter.
         """
-        try:
-            probe = self.breaker.before_request()
-        except CircuitOpen as refused:
-            wait = max(1, math.ceil(refused.retry_after))
-            raise OpenMeteoCircuitOpen(
-                f"{SERVICE} is failing right now, so this server has paused its requests to it."
-                f" Try again in {wait} seconds.",
-                retry_after=wait,
-            ) from None
-        if stale and self._limiter.locked():
-            if probe:
-                self.breaker.release_probe()
-            raise OpenMeteoBusy(
-                f"{SERVICE} is slow to answer right now. Try again in a few seconds.", retry_after=1
-            )
-        try:
-            response = await self._send(url, {**params, **self._key_params})
-        except OpenMeteoBusy:
-            if probe:
-                self.breaker.release_probe()
-            raise
-        except OpenMeteoUnavailable as failure:
-            self.breaker.record_failure(failure.retry_after)
-            raise
-        except OpenMeteoError:
-            self.breaker.record_success()  # Open-Meteo answered, with something unusable: not an outage
-            raise
-        except BaseException:
-            if probe:
-                self.breaker.release_probe()
-            raise
-        self.breaker.record_success()
+        response = await self._requests.get(url, {**params, **self._key_params}, stale=stale)
         if response.status_code == 200:
             return response
         raise self._client_error(response)
-
-    async def _send(self, url: str, params: dict[str, str]) -> httpx.Response:
-        """GET with retries on 5xx/429/timeouts/connection errors, within the retry budget.
-
-        Waiting for a free slot of the concurrency limit counts against the budget too.
-        """
-        settings = self._settings
-        budget = settings.retry_budget_seconds
-        attempts = retrying(
-            attempts=settings.retry_attempts,
-            budget_seconds=budget,
-            backoff_seconds=settings.retry_backoff_seconds,
-        )
-        admitted = False
-        try:
-            with anyio.fail_after(budget):
-                async with self._limiter:
-                    admitted = True
-                    async for attempt in attempts:
-                        with attempt:
-                            response = await self._attempt(url, params, attempt.retry_state.attempt_number)
-        except TimeoutError:
-            if not admitted:
-                raise OpenMeteoBusy(
-                    f"{SERVICE} is slow to answer and this server's requests to it are queued."
-                    " Try again in a few seconds.",
-                    retry_after=1,
-                ) from None
-            raise OpenMeteoUnavailable(
-                f"{SERVICE} did not answer within {budget:g} seconds. Try again in a few minutes."
-            ) from None
-        except httpx.TimeoutException:
-            raise OpenMeteoUnavailable(f"{SERVICE} timed out. Try again in a few minutes.") from None
-        except httpx.TransportError:
-            raise OpenMeteoUnavailable(
-                f"Could not connect to {SERVICE}. Try again in a few minutes."
-            ) from None
-        except httpx.RequestError as error:  # redirect loops, undecodable bodies, ...
-            log.warning("open_meteo_request_error", path=urlsplit(url).path, error=type(error).__name__)
-            raise OpenMeteoBadResponse(
-                f"{SERVICE} sent a response this server could not use. Try again in a few minutes."
-            ) from None
-        except TransientStatus as transient:
-            response = transient.response
-            if response.status_code == 429:
-                raise OpenMeteoUnavailable(
-                    f"{SERVICE} is rate-limiting requests right now (HTTP 429): its free tier allows about"
-                    " 10,000 calls a day. Try again later.",
-                    status=429,
-                    retry_after=transient.retry_after,
-                ) from None
-            raise OpenMeteoUnavailable(
-                f"{SERVICE} is having trouble (HTTP {response.status_code}). This is usually temporary;"
-                " try again in a few minutes.",
-                status=response.status_code,
-                retry_after=transient.retry_after,
-            ) from None
-        return response
-
-    async def _attempt(self, url: str, params: dict[str, str], number: int = 1) -> httpx.Response:
-        path = urlsplit(url).path  # the span's template: coordinates and key travel in the query
-        with request_span(path, number, OPEN_METEO) as span:
-            started = time.perf_counter()
-            try:
-                response = await self._http.get(url, params=params)
-            except httpx.TimeoutException:
-                record_upstream("timeout", (time.perf_counter() - started) * 1000, OPEN_METEO)
-                set_response(span, "timeout")
-                raise
-            except httpx.TransportError:
-                record_upstream("connect_error", (time.perf_counter() - started) * 1000, OPEN_METEO)
-                set_response(span, "connect_error")
-                raise
-            record_upstream(response.status_code, (time.perf_counter() - started) * 1000, OPEN_METEO)
-            set_response(span, response.status_code)
-        if response.status_code in TRANSIENT_STATUSES:
-            log.info("open_meteo_transient_status", path=path, status=response.status_code)
-            raise TransientStatus(response)
-        return response
 
     def _client_error(self, response: httpx.Response) -> OpenMeteoError:
         """The error for a final non-200, non-transient answer, with Open-Meteo's reason when it gave one."""
@@ -359,8 +233,3 @@ class OpenMeteoClient:
             status=status,
             reason=reason,
         )
-
-
-def _log_breaker_change(previous: State, current: State) -> None:
-    level = log.warning if current == "open" else log.info
-    level("open_meteo_circuit", previous=previous, state=current)
