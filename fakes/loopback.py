@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -62,3 +62,34 @@ class LoopbackServer:
             self._thread.join(timeout=10)
         if self._socket is not None:
             self._socket.close()
+
+
+class ServedFake:
+    """What a fake served by its `LoopbackServer` (`self._serving`) offers: its address, start and
+    stop, a `with` block, and a foreground for the standalone fake."""
+
+    _serving: LoopbackServer
+
+    @property
+    def base_url(self) -> str:
+        """Where the fake listens, e.g. http://127.0.0.1:54321."""
+        return self._serving.base_url
+
+    def start(self) -> Self:
+        """Serve in a background thread (own event loop) until `stop()`."""
+        self._serving.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._serving.stop()
+
+    def serve_until_stopped(self) -> None:
+        """Block while the server thread runs (the standalone fake's foreground)."""
+        self._serving.wait()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

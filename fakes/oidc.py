@@ -45,7 +45,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer, ServedFake
 
 POOL_ID = "us-east-1_FakePool1"
 CLIENT_ID = "fakeclient0123456789abcdef"
@@ -86,7 +86,7 @@ class _Code:
 
 
 @dataclass
-class FakeCognito:
+class FakeCognito(ServedFake):
     """Serve with `with FakeCognito(callback_urls=[...]) as idp: idp.discovery_url ...`."""
 
     callback_urls: list[str] = field(default_factory=list)
@@ -118,10 +118,6 @@ class FakeCognito:
         self._serving = LoopbackServer(self.app, name="fake-cognito")
 
     # --- test controls -------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return self._serving.base_url
-
     @property
     def issuer(self) -> str:
         return f"{self.base_url}/{POOL_ID}"
@@ -325,20 +321,6 @@ class FakeCognito:
             "token_type": "Bearer",
             "expires_in": max(bad.lifetime_seconds, 1),
         }
-
-    # --- serving -------------------------------------------------------------------------------
-    def start(self) -> FakeCognito:
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        self._serving.stop()
-
-    def __enter__(self) -> FakeCognito:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
 
 #: The double-submit cookie of the sign-in form (Cognito's hosted UI uses the same name).

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer, ServedFake
 from fakes.nws.documents import (
     alerts_body,
     forecast_body,
@@ -43,7 +43,7 @@ def _four_decimals(value: float) -> str:
     return f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
 
 
-class FakeNws:
+class FakeNws(ServedFake):
     """The fake API with its knobs; serve it with `start()`/`stop()` or as a context manager."""
 
     def __init__(
@@ -171,31 +171,6 @@ class FakeNws:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
-
-    # --- serving ---------------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        """Where the fake listens, e.g. http://127.0.0.1:54321."""
-        return self._serving.base_url
-
-    def start(self) -> FakeNws:
-        """Serve in a background thread (own event loop) until `stop()`."""
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        self._serving.stop()
-
-    def serve_until_stopped(self) -> None:
-        """Block while the server thread runs (the standalone fake's foreground)."""
-        self._serving.wait()
-
-    def __enter__(self) -> FakeNws:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # --- endpoints -------------------------------------------------------------------------------
     def _base(self, request: Request) -> str:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from fakes.loopback import LoopbackServer
+from fakes.loopback import LoopbackServer, ServedFake
 from fakes.nws.faults import Fault
 from fakes.open_meteo.documents import (
     AIR_QUALITY,
@@ -66,7 +66,7 @@ def error(status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": True, "reason": reason}, status_code=status)
 
 
-class FakeOpenMeteo:
+class FakeOpenMeteo(ServedFake):
     """Forecast, geocoding and air quality on one loopback port; use `start()`/`stop()` or `with`.
 
     In tests::
@@ -198,31 +198,6 @@ class FakeOpenMeteo:
                 return None
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         return _Rule("", 1, status=fault.status, delay=fault.delay, drop=fault.drop, headers=headers)
-
-    # --- serving ---------------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        """Where the fake listens, e.g. http://127.0.0.1:54321."""
-        return self._serving.base_url
-
-    def start(self) -> FakeOpenMeteo:
-        """Serve in a background thread (own event loop) until `stop()`."""
-        self._serving.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and release the port."""
-        self._serving.stop()
-
-    def serve_until_stopped(self) -> None:
-        """Block while the server thread runs (the standalone fake's foreground)."""
-        self._serving.wait()
-
-    def __enter__(self) -> FakeOpenMeteo:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     async def _gate(self, scope: Any, receive: Any, send: Any) -> None:
         """Records every API request, applies latency and injected behaviour, then the routes."""
