@@ -70,11 +70,19 @@ def context(browser: Browser, outside_requests: OutsideRequests) -> Iterator[Bro
 @pytest.fixture
 def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
     page = context.new_page()
+    # Kept for a failure's report: what the page logged, and what it asked of its own origin's API.
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"[:500]))
+    page.on(
+        "requestfinished",
+        lambda req: console.append(f"request: {req.method} {req.url[:200]}") if "/api/" in req.url else None,
+    )
     yield page
     report = request.node.stash.get(_CALL_REPORT, None)
     if report is not None and report.failed and not page.is_closed():
         # What the person would have been looking at when the test gave up.
         print(f"\npage at failure: {page.url}\n{page.locator('body').inner_text(timeout=2_000)[:3000]}")
+        print("page's console and API requests:\n" + "\n".join(console[-80:]))
 
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
