@@ -70,12 +70,10 @@ def test_ci_runs_the_scan_over_every_example_configuration_and_the_dockerfile() 
     assert "examples/oauth.json" in scan
     assert "server/Dockerfile" in scan
     # The strict configuration file is used for the full-featured stacks, and only there.
-    assert (
-        '--config-file .checkov-strict.yaml --framework terraform_json -d "$full_featured"' in scan
-    )
+    assert '--config-file .checkov-strict.yaml --framework terraform_json -d "$full_featured"' in scan
     assert '--config-file .checkov.yaml --framework terraform_json -d "$default"' in scan
     assert '--config-file .checkov.yaml --framework terraform_json -d "$oauth"' in scan
     # Each pass checks the stacks of its own configuration (its own synth or the tests' entry of it).
-    assert 'full_featured=$(synth full-featured --config examples/full-featured.json)' in scan
-    assert 'oauth=$(synth oauth --config examples/oauth.json)' in scan
-    assert 'default=$(synth default)' in scan
+    assert "full_featured=$(synth full-featured --config examples/full-featured.json)" in scan
+    assert "oauth=$(synth oauth --config examples/oauth.json)" in scan
+    assert "default=$(synth default)" in scan
