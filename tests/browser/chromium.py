@@ -19,9 +19,11 @@ from playwright.sync_api import BrowserContext, Route
 #: served from it is "another site" to the browser (own origin, own cookies, cross-site requests)
 #: while everything stays on this machine.
 HOSTILE_HOST = "attacker.test"
+#: A browser-side client's own site (listed in its server's MCP_ALLOWED_ORIGINS), on loopback too.
+APP_HOST = "app.test"
 
 #: Quiet, offline Chromium: no background fetches (updates, sync, safe browsing lists), no QUIC
-#: probing, no GPU process on a machine without one; HOSTILE_HOST mapped to loopback.
+#: probing, no GPU process on a machine without one; HOSTILE_HOST and APP_HOST mapped to loopback.
 LAUNCH_ARGS = [
     "--no-sandbox",  # the tests run as root in a container; Chromium's sandbox needs user namespaces
     "--disable-background-networking",
@@ -30,10 +32,10 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
     "--disable-gpu",
-    f"--host-resolver-rules=MAP {HOSTILE_HOST} 127.0.0.1",
+    f"--host-resolver-rules=MAP {HOSTILE_HOST} 127.0.0.1, MAP {APP_HOST} 127.0.0.1",
 ]
 
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", HOSTILE_HOST})
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", HOSTILE_HOST, APP_HOST})
 
 
 def chromium_executable() -> str:
