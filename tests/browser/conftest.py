@@ -6,6 +6,7 @@ Inspector's web UI and a loopback client app.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -140,21 +141,27 @@ def oauth_server(
     tmp_path_factory: pytest.TempPathFactory, fake_nws_server: FakeNws, idp: FakeCognito, oauth_port: int
 ) -> Iterator[ServerProcess]:
     """`python -m server` in MCP_AUTH_MODE=oauth, signing people in at the fake provider."""
-    server = start_server(
-        tmp_path_factory.mktemp("oauth"),
-        fake_nws_server.base_url,
-        port=oauth_port,
+    server = start_oauth_server(tmp_path_factory.mktemp("oauth"), fake_nws_server, idp, oauth_port)
+    yield server
+    server.stop()
+
+
+def start_oauth_server(workdir: Path, nws: FakeNws, idp: FakeCognito, port: int, **env: str) -> ServerProcess:
+    """`python -m server` in oauth mode on `port` (the provider's callback), with `env` on top."""
+    return start_server(
+        workdir,
+        nws.base_url,
+        port=port,
         startup_timeout=90,
         **{
             EnvVar.AUTH_MODE: "oauth",
-            EnvVar.PUBLIC_URL: f"http://127.0.0.1:{oauth_port}",
+            EnvVar.PUBLIC_URL: f"http://127.0.0.1:{port}",
             EnvVar.OIDC_CONFIG_URL: idp.discovery_url,
             EnvVar.OIDC_CLIENT_ID: CLIENT_ID,
             EnvVar.OAUTH_JWT_SIGNING_KEY: SIGNING_KEY,
+            **env,
         },
     )
-    yield server
-    server.stop()
 
 
 def tool_names(server: ServerProcess, headers: dict[str, str] | None = None) -> list[str]:

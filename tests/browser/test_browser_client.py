@@ -22,12 +22,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fakes.nws import TOPEKA, FakeNws
-from fakes.oidc import CLIENT_ID, TEST_PASSWORD, TEST_USERNAME, FakeCognito
+from fakes.oidc import TEST_PASSWORD, TEST_USERNAME, FakeCognito
 from server.contract import EnvVar
 from tests.browser.chromium import APP_HOST, HOSTILE_HOST
 from tests.browser.client_app import ClientApp, authorization_request
-from tests.browser.conftest import SIGNING_KEY
-from tests.server.conftest import MCP_HEADERS, ServerProcess, free_port, jsonrpc, start_server
+from tests.browser.conftest import start_oauth_server
+from tests.server.conftest import MCP_HEADERS, ServerProcess, free_port, jsonrpc
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -54,19 +54,12 @@ def spa_server(
     """An oauth-mode server that lists the app's origin (redirect URIs: the default allow-list)."""
     port = free_port()
     with FakeCognito(callback_urls=[f"http://127.0.0.1:{port}/auth/callback"]) as idp:
-        server = start_server(
+        server = start_oauth_server(
             tmp_path_factory.mktemp("spa"),
-            fake_nws_server.base_url,
-            port=port,
-            startup_timeout=90,
-            **{
-                EnvVar.AUTH_MODE: "oauth",
-                EnvVar.PUBLIC_URL: f"http://127.0.0.1:{port}",
-                EnvVar.OIDC_CONFIG_URL: idp.discovery_url,
-                EnvVar.OIDC_CLIENT_ID: CLIENT_ID,
-                EnvVar.OAUTH_JWT_SIGNING_KEY: SIGNING_KEY,
-                EnvVar.ALLOWED_ORIGINS: app_origin,
-            },
+            fake_nws_server,
+            idp,
+            port,
+            **{EnvVar.ALLOWED_ORIGINS: app_origin},
         )
         yield server, idp
         server.stop()
